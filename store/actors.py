@@ -1,0 +1,35 @@
+"""Who is acting, and the role checks every store operation makes before it touches data."""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass
+
+from .errors import PermissionDenied
+from .roles import Role
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A logged-in staff member, or the operator at the server's shell (`id` is None)."""
+
+    id: int | None
+    username: str
+    role: Role
+
+    @classmethod
+    def operator(cls) -> Actor:
+        """Whoever runs `panel` subcommands on the server: shell access there is admin access."""
+        try:
+            user = getpass.getuser()
+        except (KeyError, OSError):
+            user = "unknown"
+        return cls(id=None, username=f"shell:{user}", role=Role.admin)
+
+    def can(self, *roles: Role) -> bool:
+        return self.role in roles
+
+    def require(self, *roles: Role) -> None:
+        if self.role not in roles:
+            allowed = " or ".join(r.value for r in roles)
+            raise PermissionDenied(f"this needs the {allowed} role; you are {self.role.value}")

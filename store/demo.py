@@ -1,0 +1,159 @@
+"""Realistic sample data for `panel demo`: Bærum's panel as the municipality describes it.
+
+About 440 members, recruited through the local paper, the municipal magazine, the town festival,
+social media, posters and meetings; young adults are scarce, as in the real panel.
+"""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from faker import Faker
+
+from .actors import Actor
+from .db import Database
+from .models import Interest, Participant, ParticipantInterest, ParticipantStatus
+from .reference import BAERUM_DISTRICTS
+from .roles import Role
+from .secrets import ServerKey
+from .staff import Enrolment, create_staff
+
+PARTICIPANTS = 440
+
+SOURCES = {  # recruitment channel → share of sign-ups, after the seed's list
+    "Budstikka": 0.22,
+    "Bæringen": 0.20,
+    "Facebook": 0.18,
+    "Byfesten 2019": 0.12,
+    "Plakater og oppslag": 0.08,
+    "Velforening og møter": 0.10,
+    "Kommunens nettside": 0.10,
+}
+
+INTERESTS = (
+    "Klima og miljø",
+    "Samferdsel",
+    "Skole og barnehage",
+    "Helse og omsorg",
+    "Kultur og idrett",
+    "Byutvikling",
+    "Digitale tjenester",
+    "Frivillighet",
+)
+
+# Age → relative weight in the panel: few under 30, most between 40 and 75.
+AGE_WEIGHTS = ((16, 24, 0.35), (25, 34, 0.7), (35, 49, 1.3), (50, 66, 1.6), (67, 85, 1.0))
+
+STATUS_WEIGHTS = {
+    ParticipantStatus.active: 0.86,
+    ParticipantStatus.paused: 0.04,
+    ParticipantStatus.unsubscribed: 0.07,
+    ParticipantStatus.pending: 0.03,
+}
+
+DEMO_STAFF = (("demo", Role.admin), ("redaktor", Role.editor), ("analytiker", Role.analyst))
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str
+    enrolment: Enrolment
+
+
+def ascii_fold(text: str) -> str:
+    text = text.lower().replace("æ", "ae").replace("ø", "o").replace("å", "a")
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+def build_demo(db: Database, key: ServerKey, *, seed: int = 2019) -> DemoLogin:
+    """Fill an empty, migrated database with the demo staff and panel; returns the admin login."""
+    rng = random.Random(seed)
+    password = (
+        "-".join(rng.choice(("fjord", "bjork", "sykkel", "lyng", "elv", "tind")) for _ in range(3))
+        + f"-{rng.randrange(10, 99)}"
+    )
+    operator = Actor.operator()
+    enrolments = [
+        create_staff(db, key, actor=operator, username=name, role=role, password=password)
+        for name, role in DEMO_STAFF
+    ]
+    _add_participants(db, rng, seed)
+    return DemoLogin(DEMO_STAFF[0][0], password, enrolments[0])
+
+
+def _add_participants(db: Database, rng: random.Random, seed: int) -> None:
+    fake = Faker("no_NO")  # Faker names its Norwegian (Bokmål) locale no_NO
+    fake.seed_instance(seed)
+    now = datetime.now(UTC)
+    start = datetime(2019, 5, 1, tzinfo=UTC)
+    with db.write() as session:
+        interests = [Interest(name=name) for name in INTERESTS]
+        session.add_all(interests)
+        session.flush()
+        seen: set[str] = set()
+        people: list[tuple[Participant, list[Interest]]] = []
+        while len(people) < PARTICIPANTS:
+            person = _person(fake, rng, now, start)
+            if person.email_key in seen:
+                continue
+            seen.add(person.email_key or "")
+            people.append((person, rng.sample(interests, rng.randint(1, 3))))
+        session.add_all(p for p, _ in people)
+        session.flush()
+        session.add_all(
+            ParticipantInterest(participant_id=p.id, interest_id=i.id)  # type: ignore[arg-type]
+            for p, chosen in people
+            for i in chosen
+        )
+
+
+def _person(fake: Faker, rng: random.Random, now: datetime, start: datetime) -> Participant:
+    gender = rng.choices(("female", "male", "other"), weights=(0.54, 0.445, 0.015))[0]
+    if gender == "female":
+        first = fake.first_name_female()
+    elif gender == "male":
+        first = fake.first_name_male()
+    else:
+        first = fake.first_name()
+    last = fake.last_name()
+    low, high, _w = rng.choices(AGE_WEIGHTS, weights=[w for *_, w in AGE_WEIGHTS])[0]
+    birth_year = now.year - rng.randint(low, high)
+    local = ascii_fold(f"{first}.{last}").replace(" ", "")
+    suffix = rng.choice(("", "", str(rng.randint(1, 99))))
+    domain = rng.choice(("example.no", "example.com", "example.org", "example.net"))
+    email = f"{local}{suffix}@{domain}"
+    created = start + timedelta(seconds=rng.uniform(0, (now - start).total_seconds()))
+    status = rng.choices(list(STATUS_WEIGHTS), weights=list(STATUS_WEIGHTS.values()))[0]
+    confirmed = created + timedelta(minutes=rng.randint(2, 600))
+    return Participant(
+        name=f"{first} {last}",
+        email=email,
+        email_key=email.lower(),
+        gender=gender,
+        birth_year=birth_year,
+        district=rng.choice(BAERUM_DISTRICTS),
+        language="en" if rng.random() < 0.04 else "nb",
+        status=status,
+        source=rng.choices(list(SOURCES), weights=list(SOURCES.values()))[0],
+        consent_version="2019-05",
+        consent_at=confirmed if status != ParticipantStatus.pending else None,
+        consent_note="sign-up form",
+        created_at=created,
+        confirmed_at=confirmed if status != ParticipantStatus.pending else None,
+        updated_at=created,
+    )
+
+
+def demo_totp_secret(db: Database, key: ServerKey, *, username: str) -> str:
+    """The demo user's TOTP secret, so `panel demo --code` can print codes. Demo only."""
+    from sqlmodel import select
+
+    from .models import Staff
+
+    with db.read() as session:
+        staff = session.exec(select(Staff).where(Staff.username == username)).one()
+    return key.decrypt(staff.totp_secret_enc)

@@ -1,0 +1,67 @@
+"""Residents on the panel, their interests, and the reference population they should mirror."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from ._fields import Moment, created_at, moment
+
+
+class ParticipantStatus(StrEnum):
+    pending = "pending"  # signed up, email not yet confirmed
+    active = "active"
+    paused = "paused"
+    unsubscribed = "unsubscribed"
+    erased = "erased"
+
+
+class Participant(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str | None = None
+    email: str | None = None
+    # The address folded to lower case: the unique key that makes Ola@x.no and ola@x.no one person.
+    email_key: str | None = Field(default=None, unique=True)
+    gender: str | None = None
+    birth_year: int | None = None
+    district: str | None = Field(default=None, index=True)
+    language: str = "nb"
+    status: str = Field(default=ParticipantStatus.pending, index=True)
+    source: str | None = None
+    consent_version: str | None = None
+    consent_at: Moment = moment()
+    consent_note: str | None = None
+    created_at: datetime = created_at()
+    updated_at: Moment = moment()
+    confirmed_at: Moment = moment()
+    last_contacted_at: Moment = moment()
+    erased_at: Moment = moment()
+
+
+class Interest(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    created_at: datetime = created_at()
+
+
+class ParticipantInterest(SQLModel, table=True):
+    __tablename__ = "participant_interest"  # type: ignore[assignment]
+    participant_id: int = Field(foreign_key="participant.id", primary_key=True, ondelete="CASCADE")
+    interest_id: int = Field(foreign_key="interest.id", primary_key=True, ondelete="CASCADE")
+
+
+class PopulationCell(SQLModel, table=True):
+    """How many residents live in one district × gender × age band, from official statistics."""
+
+    __tablename__ = "population_cell"  # type: ignore[assignment]
+
+    __table_args__ = (UniqueConstraint("district", "gender", "age_band"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    district: str
+    gender: str
+    age_band: str
+    count: int
+    source: str | None = None
+    created_at: datetime = created_at()

@@ -1,0 +1,227 @@
+"""Managing staff accounts: enrolment with TOTP, listing, disabling, and resetting a lost phone."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from . import audit
+from .actors import Actor
+from .auth import (
+    hash_password,
+    new_recovery_codes,
+    new_totp_secret,
+    provisioning_uri,
+    recovery_code_hash,
+)
+from .db import Database
+from .errors import Invalid, NotFound, PanelError
+from .models import RecoveryCode, Role, Staff
+from .secrets import ServerKey
+from .timeutil import utcnow
+
+USERNAME_PATTERN = re.compile(r"[a-z][a-z0-9._-]{1,31}")
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """What a new or reset account's owner must be shown once, and never again."""
+
+    username: str
+    secret: str
+    uri: str
+    recovery_codes: list[str]
+
+
+@dataclass(frozen=True)
+class StaffSummary:
+    id: int
+    username: str
+    role: Role
+    disabled: bool
+    locked_until: datetime | None
+    last_login_at: datetime | None
+    created_at: datetime
+
+
+def normalise_username(username: str) -> str:
+    name = username.strip().lower()
+    if not USERNAME_PATTERN.fullmatch(name):
+        raise Invalid(
+            "username", "use 2–32 characters: a letter first, then letters, digits, . _ or -"
+        )
+    return name
+
+
+def parse_role(role: str) -> Role:
+    try:
+        return Role(role.strip().lower())
+    except ValueError:
+        raise Invalid("role", "must be admin, editor or analyst") from None
+
+
+def create_staff(
+    db: Database, key: ServerKey, *, actor: Actor, username: str, role: Role, password: str
+) -> Enrolment:
+    actor.require(Role.admin)
+    name = normalise_username(username)
+    password_hash = hash_password(password)
+    secret = new_totp_secret()
+    with db.write() as session:
+        if session.exec(select(Staff).where(Staff.username == name)).first() is not None:
+            raise Invalid("username", f"{name!r} is taken")
+        staff = Staff(
+            username=name,
+            password_hash=password_hash,
+            totp_secret_enc=key.encrypt(secret),
+            role=role,
+            password_changed_at=utcnow(),
+        )
+        session.add(staff)
+        session.flush()
+        codes = _replace_recovery_codes(session, key, staff)
+        audit.record(
+            session,
+            actor=actor,
+            action="staff.created",
+            target_kind="staff",
+            target_id=staff.id,
+            detail={"username": name, "role": role.value},
+        )
+    return Enrolment(name, secret, provisioning_uri(secret, name), codes)
+
+
+def count_admins(db: Database) -> int:
+    with db.read() as session:
+        return session.exec(
+            select(func.count())
+            .select_from(Staff)
+            .where(Staff.role == Role.admin, col(Staff.disabled_at).is_(None))
+        ).one()
+
+
+def list_staff(db: Database, *, actor: Actor) -> list[StaffSummary]:
+    actor.require(Role.admin)
+    with db.read() as session:
+        rows = session.exec(select(Staff).order_by(Staff.username)).all()
+    return [
+        StaffSummary(
+            id=s.id or 0,
+            username=s.username,
+            role=Role(s.role),
+            disabled=s.disabled_at is not None,
+            locked_until=s.locked_until,
+            last_login_at=s.last_login_at,
+            created_at=s.created_at,
+        )
+        for s in rows
+    ]
+
+
+def disable_staff(db: Database, *, actor: Actor, username: str) -> None:
+    actor.require(Role.admin)
+    with db.write() as session:
+        staff = _get(session, username)
+        if staff.disabled_at is not None:
+            return
+        if staff.role == Role.admin and _active_admins(session) <= 1:
+            raise PanelError("the last active admin cannot be disabled")
+        staff.disabled_at = utcnow()
+        session.add(staff)
+        audit.record(
+            session,
+            actor=actor,
+            action="staff.disabled",
+            target_kind="staff",
+            target_id=staff.id,
+            detail={"username": staff.username},
+        )
+
+
+def enable_staff(db: Database, *, actor: Actor, username: str) -> None:
+    actor.require(Role.admin)
+    with db.write() as session:
+        staff = _get(session, username)
+        staff.disabled_at = None
+        staff.locked_until = None
+        staff.failed_attempts = 0
+        session.add(staff)
+        audit.record(
+            session,
+            actor=actor,
+            action="staff.enabled",
+            target_kind="staff",
+            target_id=staff.id,
+            detail={"username": staff.username},
+        )
+
+
+def reset_totp(db: Database, key: ServerKey, *, actor: Actor, username: str) -> Enrolment:
+    """A new TOTP secret and new recovery codes; the old ones stop working at once."""
+    actor.require(Role.admin)
+    secret = new_totp_secret()
+    with db.write() as session:
+        staff = _get(session, username)
+        staff.totp_secret_enc = key.encrypt(secret)
+        staff.last_totp_step = None
+        session.add(staff)
+        codes = _replace_recovery_codes(session, key, staff)
+        audit.record(
+            session,
+            actor=actor,
+            action="staff.totp_reset",
+            target_kind="staff",
+            target_id=staff.id,
+            detail={"username": staff.username},
+        )
+    return Enrolment(staff.username, secret, provisioning_uri(secret, staff.username), codes)
+
+
+def set_password(db: Database, *, actor: Actor, username: str, password: str) -> None:
+    """Admins set anyone's password; everyone may set their own."""
+    if actor.username != username:
+        actor.require(Role.admin)
+    password_hash = hash_password(password)
+    with db.write() as session:
+        staff = _get(session, username)
+        staff.password_hash = password_hash
+        staff.password_changed_at = utcnow()
+        session.add(staff)
+        audit.record(
+            session,
+            actor=actor,
+            action="staff.password_set",
+            target_kind="staff",
+            target_id=staff.id,
+            detail={"username": staff.username},
+        )
+
+
+def _get(session: Session, username: str) -> Staff:
+    staff = session.exec(
+        select(Staff).where(Staff.username == username.strip().lower()).with_for_update()
+    ).first()
+    if staff is None:
+        raise NotFound(f"no staff member is called {username!r}")
+    return staff
+
+
+def _active_admins(session: Session) -> int:
+    return session.exec(
+        select(func.count())
+        .select_from(Staff)
+        .where(Staff.role == Role.admin, col(Staff.disabled_at).is_(None))
+    ).one()
+
+
+def _replace_recovery_codes(session: Session, key: ServerKey, staff: Staff) -> list[str]:
+    for old in session.exec(select(RecoveryCode).where(RecoveryCode.staff_id == staff.id)):
+        session.delete(old)
+    codes = new_recovery_codes()
+    for code in codes:
+        session.add(RecoveryCode(staff_id=staff.id, code_hash=recovery_code_hash(key, code)))
+    return codes

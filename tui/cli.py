@@ -1,0 +1,65 @@
+"""The `panel` command: the staff app by default, and subcommands for operators.
+
+Heavy modules are imported inside the handlers, so that `panel` paints its login screen fast
+and a bad setting is reported before anything slow happens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from .i18n import use_language
+from .settings import Settings, SettingsError, load_settings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import cli_admin, cli_demo
+
+    parser = argparse.ArgumentParser(
+        prog="panel", description="Innbyggerpanelet: the citizen panel, run from a terminal."
+    )
+    parser.add_argument("--no-mouse", action="store_true", help="do not capture the mouse")
+    parser.set_defaults(handler=run_app)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    cli_demo.add_commands(commands)
+    cli_admin.add_commands(commands)
+    return parser
+
+
+def run_app(args: argparse.Namespace, settings: Settings, *, login_hint: str = "") -> int:
+    from .app import create_app
+
+    app = create_app(settings, login_hint=login_hint)
+    app.run(mouse=not args.no_mouse)
+    if app.startup_error:
+        raise SettingsError(app.startup_error)
+    return app.return_code or 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.umask(0o077)  # databases, keys, backups and exports hold personal data: owner only
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        use_language(settings.language)
+        return args.handler(args, settings)
+    except SettingsError as exc:
+        print(f"panel: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+    except Exception as exc:
+        from store.errors import PanelError
+
+        if not isinstance(exc, PanelError):
+            raise
+        print(f"panel: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,132 @@
+"""Configuration: `PANEL_*` environment variables over an optional `panel.toml`, read once."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+ENV_PREFIX = "PANEL_"
+
+
+class SettingsError(Exception):
+    """One line saying which setting is wrong and why."""
+
+
+def xdg_dir(variable: str, fallback: str, name: str = "panel") -> Path:
+    base = os.environ.get(variable) or str(Path.home() / fallback)
+    return Path(base) / name
+
+
+def config_file() -> Path | None:
+    """The TOML file to read: `PANEL_CONFIG` if set (it must exist), else the XDG one if present."""
+    given = os.environ.get(f"{ENV_PREFIX}CONFIG")
+    if given:
+        path = Path(given).expanduser()
+        if not path.is_file():
+            raise SettingsError(f"{ENV_PREFIX}CONFIG: {path} does not exist")
+        return path
+    path = xdg_dir("XDG_CONFIG_HOME", ".config") / "panel.toml"
+    return path if path.is_file() else None
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, extra="forbid", use_attribute_docstrings=True
+    )
+
+    data_dir: Path = Field(default_factory=lambda: xdg_dir("XDG_DATA_HOME", ".local/share"))
+    """Where the default SQLite database and the server key live."""
+    demo_dir: Path = Field(
+        default_factory=lambda: xdg_dir("XDG_DATA_HOME", ".local/share", "panel-demo")
+    )
+    """Where `panel demo` keeps its own database, key and mail, apart from the real ones."""
+    database_url: str = ""
+    """SQLAlchemy URL; empty means SQLite in the data dir. PostgreSQL: postgresql+psycopg://..."""
+    secret_key_file: Path | None = None
+    """The server key (mode 0600); empty means `server.key` in the data dir."""
+    secret_key: SecretStr | None = None
+    """The server key itself, base64; given here instead of a file (e.g. from a secret store)."""
+    smtp_host: str = "localhost"
+    """The SMTP server that relays the panel's email."""
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    """Its port: 25 for a local relay, 587 with STARTTLS, 465 with TLS."""
+    smtp_username: str = ""
+    """SMTP login, if the server needs one."""
+    smtp_password: SecretStr = SecretStr("")
+    """SMTP password."""
+    smtp_tls: Literal["none", "starttls", "tls"] = "none"
+    """How to encrypt the SMTP connection."""
+    mail_from: str = "Innbyggerpanelet <innbyggerpanel@localhost>"
+    """The sender of every email: use the municipality's own sending domain."""
+    base_url: str = "http://127.0.0.1:8080"
+    """The public address of the residents' pages, used in links in email."""
+    send_rate: float = Field(default=10.0, gt=0, le=10_000)
+    """Messages per second, at most, across all connections."""
+    send_concurrency: int = Field(default=4, ge=1, le=64)
+    """SMTP connections used at once."""
+    language: Literal["nb", "en"] = "nb"
+    """The staff app's language, and the default for residents."""
+    idle_lock_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    """Minutes without a key press before the app locks and asks for a fresh code."""
+    web_host: str = "127.0.0.1"
+    """Where `panel web` listens."""
+    web_port: int = Field(default=8080, ge=1, le=65535)
+    """Its port."""
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = config_file()
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'panel.db'}"
+
+    @property
+    def resolved_secret_key_file(self) -> Path:
+        return self.secret_key_file or self.data_dir / "server.key"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings or raise `SettingsError` naming the first bad one."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{ENV_PREFIX}CONFIG: {config_file()}: {exc}") from None
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = str(error["loc"][0]) if error["loc"] else "?"
+        where = f"{ENV_PREFIX}{field.upper()}"
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "is not a setting this program knows"
+        elif "input" in error and not isinstance(error["input"], dict) and "password" not in field:
+            message += f" (got {error['input']!r})"
+        raise SettingsError(f"{where}: {message}") from None
