@@ -1,0 +1,4 @@
+"""Outbound email: messages composed from templates, the SMTP transport and the dispatcher.
+
+Depends on `store` only.
+"""

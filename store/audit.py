@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 
 from .actors import Actor
 from .db import Database
-from .models import AuditEvent, Role
+from .models import AuditEvent, Role, Staff
 
 
 def record(
@@ -30,6 +30,20 @@ def record(
             target_id=target_id,
             detail=detail,
         )
+    )
+
+
+def record_staff(
+    session: Session, *, actor: Actor | None, action: str, staff: Staff, **detail: Any
+) -> None:
+    """Audit something done to, or by, one staff account."""
+    record(
+        session,
+        actor=actor,
+        action=action,
+        target_kind="staff",
+        target_id=staff.id,
+        detail={"username": staff.username, **detail},
     )
 
 

@@ -153,7 +153,7 @@ def _check(
     if _hasher.check_needs_rehash(staff.password_hash):
         staff.password_hash = _hasher.hash(password)
     session.add(staff)
-    audit.record(session, actor=actor, action="login.ok", detail={"factor": factor})
+    audit.record_staff(session, actor=actor, action="login.ok", staff=staff, factor=factor)
     return _Outcome(actor, "ok")
 
 
@@ -186,29 +186,20 @@ def _second_factor(
 def _fail(
     session: Session, staff: Staff, actor: Actor, reason: str, now: datetime, *, count: bool = True
 ) -> _Outcome:
-    detail: dict[str, object] = {"reason": reason}
     if count:
         staff.failed_attempts += 1
         if staff.failed_attempts >= MAX_FAILED_ATTEMPTS:
             staff.failed_attempts = 0
             staff.locked_until = now + LOCK_DURATION
-            audit.record(
+            audit.record_staff(
                 session,
                 actor=actor,
                 action="login.locked",
-                target_kind="staff",
-                target_id=staff.id,
-                detail={"until": staff.locked_until.isoformat()},
+                staff=staff,
+                until=staff.locked_until.isoformat(),
             )
         session.add(staff)
-    audit.record(
-        session,
-        actor=actor,
-        action="login.failed",
-        target_kind="staff",
-        target_id=staff.id,
-        detail=detail,
-    )
+    audit.record_staff(session, actor=actor, action="login.failed", staff=staff, reason=reason)
     return _Outcome(None, reason)
 
 
@@ -230,5 +221,7 @@ def confirm_code(
             return False
         staff.failed_attempts = 0
         session.add(staff)
-        audit.record(session, actor=actor, action="session.unlocked", detail={"factor": factor})
+        audit.record_staff(
+            session, actor=actor, action="session.unlocked", staff=staff, factor=factor
+        )
         return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -84,13 +85,8 @@ def create_staff(
         session.add(staff)
         session.flush()
         codes = _replace_recovery_codes(session, key, staff)
-        audit.record(
-            session,
-            actor=actor,
-            action="staff.created",
-            target_kind="staff",
-            target_id=staff.id,
-            detail={"username": name, "role": role.value},
+        audit.record_staff(
+            session, actor=actor, action="staff.created", staff=staff, role=role.value
         )
     return Enrolment(name, secret, provisioning_uri(secret, name), codes)
 
@@ -124,81 +120,75 @@ def list_staff(db: Database, *, actor: Actor) -> list[StaffSummary]:
 
 def disable_staff(db: Database, *, actor: Actor, username: str) -> None:
     actor.require(Role.admin)
-    with db.write() as session:
-        staff = _get(session, username)
+
+    def disable(session: Session, staff: Staff) -> bool:
         if staff.disabled_at is not None:
-            return
+            return False
         if staff.role == Role.admin and _active_admins(session) <= 1:
             raise PanelError("the last active admin cannot be disabled")
         staff.disabled_at = utcnow()
-        session.add(staff)
-        audit.record(
-            session,
-            actor=actor,
-            action="staff.disabled",
-            target_kind="staff",
-            target_id=staff.id,
-            detail={"username": staff.username},
-        )
+        return True
+
+    _change(db, actor, username, "staff.disabled", disable)
 
 
 def enable_staff(db: Database, *, actor: Actor, username: str) -> None:
+    """Let a disabled or locked-out account log in again."""
     actor.require(Role.admin)
-    with db.write() as session:
-        staff = _get(session, username)
+
+    def enable(_session: Session, staff: Staff) -> bool:
         staff.disabled_at = None
         staff.locked_until = None
         staff.failed_attempts = 0
-        session.add(staff)
-        audit.record(
-            session,
-            actor=actor,
-            action="staff.enabled",
-            target_kind="staff",
-            target_id=staff.id,
-            detail={"username": staff.username},
-        )
+        return True
+
+    _change(db, actor, username, "staff.enabled", enable)
 
 
 def reset_totp(db: Database, key: ServerKey, *, actor: Actor, username: str) -> Enrolment:
     """A new TOTP secret and new recovery codes; the old ones stop working at once."""
     actor.require(Role.admin)
     secret = new_totp_secret()
-    with db.write() as session:
-        staff = _get(session, username)
+    codes: list[str] = []
+
+    def reset(session: Session, staff: Staff) -> bool:
         staff.totp_secret_enc = key.encrypt(secret)
         staff.last_totp_step = None
-        session.add(staff)
-        codes = _replace_recovery_codes(session, key, staff)
-        audit.record(
-            session,
-            actor=actor,
-            action="staff.totp_reset",
-            target_kind="staff",
-            target_id=staff.id,
-            detail={"username": staff.username},
-        )
-    return Enrolment(staff.username, secret, provisioning_uri(secret, staff.username), codes)
+        codes.extend(_replace_recovery_codes(session, key, staff))
+        return True
+
+    name = _change(db, actor, username, "staff.totp_reset", reset)
+    return Enrolment(name, secret, provisioning_uri(secret, name), codes)
 
 
 def set_password(db: Database, *, actor: Actor, username: str, password: str) -> None:
     """Admins set anyone's password; everyone may set their own."""
-    if actor.username != username:
+    if actor.username != username.strip().lower():
         actor.require(Role.admin)
     password_hash = hash_password(password)
-    with db.write() as session:
-        staff = _get(session, username)
+
+    def change(_session: Session, staff: Staff) -> bool:
         staff.password_hash = password_hash
         staff.password_changed_at = utcnow()
-        session.add(staff)
-        audit.record(
-            session,
-            actor=actor,
-            action="staff.password_set",
-            target_kind="staff",
-            target_id=staff.id,
-            detail={"username": staff.username},
-        )
+        return True
+
+    _change(db, actor, username, "staff.password_set", change)
+
+
+def _change(
+    db: Database,
+    actor: Actor,
+    username: str,
+    action: str,
+    change: Callable[[Session, Staff], bool],
+) -> str:
+    """Apply `change` to one account and audit it, in one transaction; returns the username."""
+    with db.write() as session:
+        staff = _get(session, username)
+        if change(session, staff):
+            session.add(staff)
+            audit.record_staff(session, actor=actor, action=action, staff=staff)
+        return staff.username
 
 
 def _get(session: Session, username: str) -> Staff:

@@ -5,10 +5,16 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .i18n import _
 from .settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from .backend import Backend
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
@@ -50,10 +56,15 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     backup.set_defaults(handler=cmd_backup)
 
 
-def _database(settings: Settings):
+@contextmanager
+def _backend(settings: Settings) -> Iterator[Backend]:
     from .backend import open_backend
 
-    return open_backend(settings)
+    backend = open_backend(settings)
+    try:
+        yield backend
+    finally:
+        backend.close()
 
 
 def read_password(args: argparse.Namespace) -> str:
@@ -125,8 +136,7 @@ def cmd_staff_add(args: argparse.Namespace, settings: Settings) -> int:
     from store.actors import Actor
     from store.staff import create_staff, parse_role
 
-    backend = _database(settings)
-    try:
+    with _backend(settings) as backend:
         password = read_password(args)
         enrolment = create_staff(
             backend.db,
@@ -136,10 +146,8 @@ def cmd_staff_add(args: argparse.Namespace, settings: Settings) -> int:
             role=parse_role(args.role),
             password=password,
         )
-        print_enrolment(enrolment)
-        return 0
-    finally:
-        backend.close()
+    print_enrolment(enrolment)
+    return 0
 
 
 def cmd_staff_list(args: argparse.Namespace, settings: Settings) -> int:
@@ -148,11 +156,8 @@ def cmd_staff_list(args: argparse.Namespace, settings: Settings) -> int:
 
     from .labels import local_time
 
-    backend = _database(settings)
-    try:
+    with _backend(settings) as backend:
         rows = list_staff(backend.db, actor=Actor.operator())
-    finally:
-        backend.close()
     print(f"{'USERNAME':<24} {'ROLE':<8} {'STATE':<10} LAST LOGIN")
     for s in rows:
         state = "disabled" if s.disabled else ("locked" if s.locked_until else "active")
@@ -164,9 +169,8 @@ def cmd_staff_change(args: argparse.Namespace, settings: Settings) -> int:
     from store import staff
     from store.actors import Actor
 
-    backend = _database(settings)
     actor = Actor.operator()
-    try:
+    with _backend(settings) as backend:
         if args.change == "disable":
             staff.disable_staff(backend.db, actor=actor, username=args.username)
             print(_("{user} is disabled.").format(user=args.username))
@@ -181,9 +185,7 @@ def cmd_staff_change(args: argparse.Namespace, settings: Settings) -> int:
             password = read_password(args)
             staff.set_password(backend.db, actor=actor, username=args.username, password=password)
             print(_("Password set for {user}.").format(user=args.username))
-        return 0
-    finally:
-        backend.close()
+    return 0
 
 
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:

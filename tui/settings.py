@@ -78,10 +78,6 @@ class Settings(BaseSettings):
     """The staff app's language, and the default for residents."""
     idle_lock_minutes: int = Field(default=15, ge=1, le=24 * 60)
     """Minutes without a key press before the app locks and asks for a fresh code."""
-    web_host: str = "127.0.0.1"
-    """Where `panel web` listens."""
-    web_port: int = Field(default=8080, ge=1, le=65535)
-    """Its port."""
 
     @field_validator("base_url")
     @classmethod

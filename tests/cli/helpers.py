@@ -11,13 +11,13 @@ PANEL = str(Path(sys.executable).parent / "panel")
 
 
 def panel(*args: str, env: dict[str, str] | None = None, stdin: str = "", timeout: float = 60):
-    """Run `panel ARGS` with the test's environment plus `env`; returns the CompletedProcess."""
+    """Run `panel ARGS` in English with the test's environment plus `env`."""
     return subprocess.run(
         [PANEL, *args],
         input=stdin,
         capture_output=True,
         text=True,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, "PANEL_LANGUAGE": "en", **(env or {})},
         timeout=timeout,
         check=False,
     )

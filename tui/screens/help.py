@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -32,16 +33,29 @@ class HelpScreen(PanelModal[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#keys", DataTable)
-        underneath = self.app.screen_stack[-2] if len(self.app.screen_stack) > 1 else None
+        stack = self.app.screen_stack
+        underneath = stack[-2] if len(stack) > 1 else None
         seen: set[str] = set()
-        sources = [(_("everywhere"), self.app)]
+        rows: list[tuple[str, Binding, str]] = []
         if underneath is not None:
-            sources.append((_("this screen"), underneath))
-        for where, node in sources:
-            for key, binding in node._bindings:
-                if key in seen or not binding.description:
-                    continue
-                seen.add(key)
-                table.add_row(self.app.get_key_display(binding), binding.description, where)
-        table.add_row("ctrl+p", _("Command palette"), _("everywhere"))
-        table.add_row("tab / shift+tab", _("Next / previous field"), _("everywhere"))
+            # The screen's own keys first, then the app's, then the generic ones of every screen.
+            rows += [(key, b, _("this screen")) for key, b in _own(type(underneath))]
+        rows += [(key, b, _("everywhere")) for key, b in self.app._bindings]
+        if underneath is not None:
+            rows += [(key, b, _("this screen")) for key, b in underneath._bindings]
+        for key, binding, where in rows:
+            if key in seen or not binding.description:
+                continue
+            seen.add(key)
+            display = self.app.get_key_display(replace(binding, key=key))
+            table.add_row(display, binding.description, where)
+
+
+def _own(screen_type: type) -> list[tuple[str, Binding]]:
+    """The bindings a screen class declares itself, each key split out."""
+    pairs = []
+    for item in screen_type.__dict__.get("BINDINGS", []):
+        binding = item if isinstance(item, Binding) else Binding(*item)
+        for key in binding.key.split(","):
+            pairs.append((key.strip(), binding))
+    return pairs

@@ -1,0 +1,56 @@
+"""The demo data looks like Bærum's real panel: its size, districts, ages and channels."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+
+import pyotp
+from sqlmodel import select
+
+from store.auth import authenticate
+from store.demo import PARTICIPANTS, SOURCES, build_demo, demo_totp_secret
+from store.models import Participant, ParticipantInterest
+from store.reference import BAERUM_DISTRICTS, age_band
+
+
+def test_demo_panel(db, key):
+    login = build_demo(db, key)
+    with db.read() as session:
+        people = list(session.exec(select(Participant)))
+        links = list(session.exec(select(ParticipantInterest)))
+    assert len(people) == PARTICIPANTS
+    assert len({p.email_key for p in people}) == PARTICIPANTS
+    assert all(p.email and p.email.lower() == p.email_key for p in people)
+    assert {p.district for p in people} == set(BAERUM_DISTRICTS)
+    assert {p.source for p in people} == set(SOURCES)
+    assert any("ø" in (p.name or "") or "å" in (p.name or "") or "æ" in (p.name or "")
+               for p in people)
+    statuses = Counter(p.status for p in people)
+    assert statuses["active"] > 0.75 * PARTICIPANTS
+    assert statuses["paused"] and statuses["unsubscribed"] and statuses["pending"]
+    bands = Counter(age_band(p.birth_year, datetime.now(UTC).year) for p in people)
+    # Young adults are scarce, as in the real panel: the smallest band of all.
+    assert bands["16–24"] == min(bands.values())
+    assert bands["16–24"] < 0.10 * PARTICIPANTS
+    assert len(links) >= PARTICIPANTS
+
+    code = pyotp.TOTP(demo_totp_secret(db, key, username=login.username)).now()
+    actor = authenticate(db, key, username=login.username, password=login.password, code=code)
+    assert actor.role == "admin"
+
+
+def test_demo_is_reproducible(db, key, tmp_path):
+    from store.db import Database
+    from store.migrate import upgrade
+
+    build_demo(db, key)
+    other = Database(f"sqlite:///{tmp_path / 'other.db'}")
+    upgrade(other)
+    build_demo(other, key)
+    names = []
+    for database in (db, other):
+        with database.read() as session:
+            names.append(sorted(session.exec(select(Participant.name))))
+    other.dispose()
+    assert names[0] == names[1]
