@@ -178,10 +178,12 @@ async def test_lock_asks_for_a_fresh_code_and_blocks_everything_else(world):
 
 
 async def test_idle_app_locks_itself(world):
-    async with world.app(idle_lock_seconds=0.4).run_test(size=SIZE) as pilot:
+    async with world.app(idle_lock_seconds=1.0).run_test(size=SIZE) as pilot:
         await log_in(pilot, world.admin)
-        assert isinstance(pilot.app.screen, HomeScreen)
-        await pilot.pause(1.0)
+        assert pilot.app.actor is not None
+        await pilot.pause(2.5)
+        assert isinstance(pilot.app.screen, LockScreen)
+        await pilot.press("f9")
         assert isinstance(pilot.app.screen, LockScreen)
 
 
