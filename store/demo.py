@@ -11,8 +11,6 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from faker import Faker
-
 from .actors import Actor
 from .db import Database
 from .models import Interest, Participant, ParticipantInterest, ParticipantStatus
@@ -86,6 +84,8 @@ def build_demo(db: Database, key: ServerKey, *, seed: int = 2019) -> DemoLogin:
 
 
 def _add_participants(db: Database, rng: random.Random, seed: int) -> None:
+    from faker import Faker
+
     fake = Faker("no_NO")  # Faker names its Norwegian (Bokmål) locale no_NO
     fake.seed_instance(seed)
     now = datetime.now(UTC)
@@ -111,7 +111,7 @@ def _add_participants(db: Database, rng: random.Random, seed: int) -> None:
         )
 
 
-def _person(fake: Faker, rng: random.Random, now: datetime, start: datetime) -> Participant:
+def _person(fake, rng: random.Random, now: datetime, start: datetime) -> Participant:
     gender = rng.choices(("female", "male", "other"), weights=(0.54, 0.445, 0.015))[0]
     if gender == "female":
         first = fake.first_name_female()

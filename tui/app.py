@@ -49,6 +49,9 @@ class PanelApp(App[int]):
         Binding("ctrl+l", "lock", _("Lock"), id="lock"),
         Binding("f12", "logout", _("Log out"), id="logout", show=False),
         Binding("ctrl+q", "quit", _("Quit"), id="quit", priority=True),
+        Binding(
+            "ctrl+p", "command_palette", _("commands"), id="palette", show=False, priority=True
+        ),
     ]
 
     def __init__(

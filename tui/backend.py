@@ -7,6 +7,7 @@ in a thread after the login screen is painted, so staff can start typing at once
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .settings import Settings, SettingsError
@@ -24,6 +25,31 @@ class Backend:
 
     def close(self) -> None:
         self.db.dispose()
+
+
+def sqlite_file(settings: Settings) -> Path | None:
+    """The SQLite file the settings point at, or None for another engine or an in-memory one."""
+    url = settings.resolved_database_url
+    if not url.startswith("sqlite:///") or url == "sqlite:///:memory:":
+        return None
+    return Path(url.removeprefix("sqlite:///").split("?")[0])
+
+
+def precheck(settings: Settings) -> None:
+    """Cheap checks, run before the app paints: the key file and the SQLite file must exist.
+
+    Nothing is created here: a mistyped path must not leave an empty database behind.
+    """
+    if settings.secret_key is None and not settings.resolved_secret_key_file.exists():
+        raise SettingsError(
+            f"PANEL_SECRET_KEY_FILE: {settings.resolved_secret_key_file} does not exist "
+            "(run `panel init` to create it)"
+        )
+    path = sqlite_file(settings)
+    if path is not None and not path.exists():
+        raise SettingsError(
+            f"PANEL_DATABASE_URL: {path} does not exist (run `panel init` to create it)"
+        )
 
 
 def load_key(settings: Settings) -> ServerKey:
@@ -46,6 +72,7 @@ def open_backend(settings: Settings, *, require_current_schema: bool = True) -> 
     from store.schema import SchemaState, schema_state
 
     key = load_key(settings)
+    precheck(settings)
     try:
         db = Database(settings.resolved_database_url)
     except (SQLAlchemyError, ValueError) as exc:

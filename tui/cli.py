@@ -31,7 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_app(args: argparse.Namespace, settings: Settings, *, login_hint: str = "") -> int:
     from .app import create_app
+    from .backend import precheck
 
+    precheck(settings)
     app = create_app(settings, login_hint=login_hint)
     app.run(mouse=not args.no_mouse)
     if app.startup_error:

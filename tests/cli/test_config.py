@@ -99,3 +99,12 @@ def test_key_file_readable_by_others_is_refused(tmp_path):
     path.chmod(0o644)
     result = panel("staff", "list", env={"PANEL_SECRET_KEY_FILE": str(path)})
     assert_one_line_error(result, "PANEL_SECRET_KEY_FILE", "chmod 600")
+
+
+def test_a_missing_database_is_reported_and_not_created(tmp_path):
+    from store.secrets import ServerKey
+
+    ServerKey.create_file(tmp_path / "server.key")
+    result = panel("staff", "list", env={"PANEL_DATA_DIR": str(tmp_path)})
+    assert_one_line_error(result, "PANEL_DATABASE_URL", "panel.db does not exist", "panel init")
+    assert not (tmp_path / "panel.db").exists()
