@@ -76,7 +76,8 @@ class PanelApp(App[int]):
 
     def on_mount(self) -> None:
         if self.backend is None:
-            self._open_backend()
+            # After the first paint: the import competes for the GIL with painting the login.
+            self.call_after_refresh(self._open_backend)
         self.set_interval(min(5.0, self.idle_lock_seconds / 2), self._lock_if_idle)
 
     @work(thread=True, exclusive=True, group="backend", exit_on_error=False)
