@@ -24,6 +24,10 @@ VALUE_LABELS = {
     "sent": N_("sent"),
     "failed": N_("failed"),
     "cancelled": N_("cancelled"),
+    # genders
+    "female": N_("female"),
+    "male": N_("male"),
+    "other": N_("other"),
     # roles
     "admin": N_("admin"),
     "editor": N_("editor"),

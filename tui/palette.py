@@ -31,6 +31,8 @@ class PanelCommands(Provider):
                     partial(app.run_action, f"section('{name}')"),
                 )
                 for action in section.actions:
+                    if action.roles is not None and app.actor.role not in action.roles:
+                        continue
                     yield (
                         f"{_(section.title)}: {_(action.title)}",
                         _(action.help),

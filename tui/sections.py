@@ -12,9 +12,12 @@ from store.roles import Role
 from .i18n import N_
 from .screens.audit_log import AuditLogScreen
 from .screens.home import HomeScreen
+from .screens.roster import RosterScreen
 from .screens.staff_admin import StaffAdminScreen
 
 EVERYONE = frozenset(Role)
+ADMIN = frozenset({Role.admin})
+STAFF_WHO_SEE_NAMES = frozenset({Role.admin, Role.editor})
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,7 @@ class SectionAction:
     title: str
     help: str
     action: str  # an action of the section's screen
+    roles: frozenset[Role] | None = None  # None: whoever may open the section
 
 
 @dataclass(frozen=True)
@@ -36,12 +40,29 @@ class Section:
 
 SECTIONS: dict[str, Section] = {
     "home": Section(N_("Home"), N_("The panel at a glance"), "f2", HomeScreen),
+    "participants": Section(
+        N_("Participants"),
+        N_("The roster: search, filter, add and edit participants"),
+        "f3",
+        RosterScreen,
+        STAFF_WHO_SEE_NAMES,
+        (
+            SectionAction(N_("Search"), N_("Search by name or email"), "search"),
+            SectionAction(
+                N_("Filter"), N_("By status, gender, age, district, interest, source"), "filters"
+            ),
+            SectionAction(N_("Add participant"), N_("Register a resident by hand"), "add"),
+            SectionAction(
+                N_("Export"), N_("The participants shown, to CSV or XLSX"), "export", ADMIN
+            ),
+        ),
+    ),
     "staff": Section(
         N_("Staff"),
         N_("Staff accounts: add, disable, reset a lost authenticator"),
         "f8",
         StaffAdminScreen,
-        frozenset({Role.admin}),
+        ADMIN,
         (
             SectionAction(N_("Add staff member"), N_("A new account with its own TOTP"), "add"),
             SectionAction(N_("Disable staff member"), N_("The selected account"), "disable"),
@@ -59,7 +80,7 @@ SECTIONS: dict[str, Section] = {
         N_("Who did what, and when"),
         "f9",
         AuditLogScreen,
-        frozenset({Role.admin}),
+        ADMIN,
         (SectionAction(N_("Filter audit log"), N_("Show one kind of action"), "filter"),),
     ),
 }

@@ -40,9 +40,7 @@ def config_file() -> Path | None:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, extra="forbid"
-    )
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid")
 
     data_dir: Path = Field(default_factory=lambda: xdg_dir("XDG_DATA_HOME", ".local/share"))
     """Where the default SQLite database and the server key live."""

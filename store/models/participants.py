@@ -19,23 +19,23 @@ class ParticipantStatus(StrEnum):
 
 class Participant(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    name: str | None = None
+    name: str | None = Field(default=None, index=True)
     email: str | None = None
     # The address folded to lower case: the unique key that makes Ola@x.no and ola@x.no one person.
     email_key: str | None = Field(default=None, unique=True)
     gender: str | None = None
-    birth_year: int | None = None
+    birth_year: int | None = Field(default=None, index=True)
     district: str | None = Field(default=None, index=True)
     language: str = "nb"
     status: str = Field(default=ParticipantStatus.pending, index=True)
-    source: str | None = None
+    source: str | None = Field(default=None, index=True)
     consent_version: str | None = None
     consent_at: Moment = moment()
     consent_note: str | None = None
     created_at: datetime = created_at()
     updated_at: Moment = moment()
     confirmed_at: Moment = moment()
-    last_contacted_at: Moment = moment()
+    last_contacted_at: Moment = moment(index=True)
     erased_at: Moment = moment()
 
 
@@ -48,7 +48,9 @@ class Interest(SQLModel, table=True):
 class ParticipantInterest(SQLModel, table=True):
     __tablename__ = "participant_interest"  # type: ignore[assignment]
     participant_id: int = Field(foreign_key="participant.id", primary_key=True, ondelete="CASCADE")
-    interest_id: int = Field(foreign_key="interest.id", primary_key=True, ondelete="CASCADE")
+    interest_id: int = Field(
+        foreign_key="interest.id", primary_key=True, ondelete="CASCADE", index=True
+    )
 
 
 class PopulationCell(SQLModel, table=True):

@@ -1,0 +1,198 @@
+"""One participant: add or edit their details, change their status, see their contact history."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import DataTable, Footer, Header, Input, Label, Select, SelectionList, Static
+
+from ..i18n import _
+from ..labels import label, local_time
+from .base import PanelScreen
+
+GENDERS = ("female", "male", "other")
+
+
+class ParticipantScreen(PanelScreen):
+    """`participant_id` None adds a new participant."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", _("Save"), id="participant-save"),
+        Binding("escape", "close", _("Back"), id="participant-back"),
+        Binding("ctrl+t", "status('paused')", _("Pause"), id="participant-pause"),
+        Binding("ctrl+u", "status('unsubscribed')", _("Unsubscribe"), id="participant-unsub"),
+        Binding("ctrl+a", "status('active')", _("Activate"), id="participant-activate"),
+    ]
+
+    def __init__(self, participant_id: int | None) -> None:
+        super().__init__()
+        self.participant_id = participant_id
+        self.detail = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="participant"):
+            yield Static(_("New participant"), classes="screen-title", id="participant-title")
+            yield Static("", id="participant-status")
+            for field, title in (("name", _("Name")), ("email", _("Email"))):
+                with Horizontal(classes="field"):
+                    yield Label(title)
+                    yield Input(id=f"p-{field}")
+            with Horizontal(classes="field"):
+                yield Label(_("Gender"))
+                yield Select(
+                    [(label(g), g) for g in GENDERS],
+                    prompt=_("not given"),
+                    id="p-gender",
+                    compact=True,
+                )
+            with Horizontal(classes="field"):
+                yield Label(_("Birth year"))
+                yield Input(id="p-birth_year", placeholder=_("e.g. 1984, or an age"))
+            with Horizontal(classes="field"):
+                yield Label(_("District"))
+                yield Select([], prompt=_("not given"), id="p-district", compact=True)
+            with Horizontal(classes="field"):
+                yield Label(_("Language"))
+                yield Select(
+                    [(_("Norwegian (Bokmål)"), "nb"), (_("English"), "en")],
+                    value="nb",
+                    allow_blank=False,
+                    id="p-language",
+                    compact=True,
+                )
+            with Horizontal(classes="field"):
+                yield Label(_("Source"))
+                yield Input(id="p-source", placeholder=_("how they heard of the panel"))
+            yield Label(_("Interests"))
+            yield SelectionList(id="p-interests")
+            yield Static("", classes="form-error", id="participant-error")
+            yield Static(_("Contact history"), classes="box-title")
+            history: DataTable = DataTable(id="p-history", cursor_type="row")
+            history.add_columns(_("When"), _("What"), _("Details"))
+            yield history
+        yield Footer()
+
+    def on_mount(self) -> None:
+        from store.participants import get_participant
+        from store.roster import filter_choices
+
+        def load(backend):
+            choices = filter_choices(backend.db, actor=self.actor)
+            detail = None
+            if self.participant_id is not None:
+                detail = get_participant(
+                    backend.db, actor=self.actor, participant_id=self.participant_id
+                )
+            return choices, detail
+
+        self.store(load, self._loaded)
+
+    def _loaded(self, result) -> None:
+        choices, detail = result
+        self.query_one("#p-district", Select).set_options((d, d) for d in choices["district"])
+        interests = self.query_one("#p-interests", SelectionList)
+        chosen = set(detail.fields.interests) if detail else set()
+        interests.add_options((name, name, name in chosen) for name in choices["interest"])
+        if detail is None:
+            self.query_one("#p-name", Input).focus()
+            return
+        self.detail = detail
+        fields = detail.fields
+        for field in ("name", "email", "birth_year", "source"):
+            self.query_one(f"#p-{field}", Input).value = getattr(fields, field)
+        for field in ("gender", "district", "language"):
+            value = getattr(fields, field)
+            if value:
+                self.query_one(f"#p-{field}", Select).value = value
+        self._show_status()
+        self.query_one("#p-name", Input).focus()
+
+    def _show_status(self) -> None:
+        d = self.detail
+        if d is None:
+            return
+        self.query_one("#participant-title", Static).update(d.fields.name)
+        self.query_one("#participant-status", Static).update(
+            _("Status: {status} · joined {joined} · last contacted {contacted}").format(
+                status=label(d.status),
+                joined=local_time(d.created_at),
+                contacted=local_time(d.last_contacted_at),
+            )
+        )
+
+    def _input(self):
+        from store.participants import ParticipantInput
+
+        def text(field: str) -> str:
+            return self.query_one(f"#p-{field}", Input).value
+
+        def choice(field: str) -> str:
+            value = self.query_one(f"#p-{field}", Select).value
+            return "" if value is Select.NULL else str(value)
+
+        return ParticipantInput(
+            name=text("name"),
+            email=text("email"),
+            gender=choice("gender"),
+            birth_year=text("birth_year"),
+            district=choice("district"),
+            interests=tuple(self.query_one("#p-interests", SelectionList).selected),
+            language=choice("language") or "nb",
+            source=text("source"),
+        )
+
+    def action_save(self) -> None:
+        from store.participants import create_participant, update_participant
+
+        data = self._input()
+        participant_id = self.participant_id
+
+        def save(backend):
+            if participant_id is None:
+                return create_participant(backend.db, actor=self.actor, data=data)
+            update_participant(
+                backend.db, actor=self.actor, participant_id=participant_id, data=data
+            )
+            return participant_id
+
+        self.store(save, self._saved, failed=self._refused)
+
+    def _saved(self, participant_id: int) -> None:
+        self.notify(_("Saved."))
+        self.dismiss_to_roster()
+
+    def _refused(self, exc: Exception) -> None:
+        # The typed text stays in the form; only the message changes.
+        self.query_one("#participant-error", Static).update(str(exc))
+        field = getattr(exc, "field", "")
+        shown = self.query(f"#p-{field}") if field else None  # status has no field
+        if shown:
+            shown.first().focus()
+
+    def action_status(self, status: str) -> None:
+        from store.participants import get_participant, set_status
+
+        if self.participant_id is None:
+            return
+        participant_id = self.participant_id
+
+        def change(backend):
+            set_status(backend.db, actor=self.actor, participant_id=participant_id, status=status)
+            return get_participant(backend.db, actor=self.actor, participant_id=participant_id)
+
+        def changed(detail) -> None:
+            self.detail = detail
+            self._show_status()
+            self.notify(_("Status is now {status}.").format(status=label(status)))
+
+        self.store(change, changed, failed=self._refused)
+
+    def action_close(self) -> None:
+        self.dismiss_to_roster()
+
+    def dismiss_to_roster(self) -> None:
+        self.app.pop_screen()

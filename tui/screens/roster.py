@@ -1,0 +1,194 @@
+"""The participant roster: search as you type, filters, sorting, and a window of rows."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.widgets import Footer, Header, Input, Static
+
+from ..i18n import _
+from ..labels import label, thousands
+from ..widgets.roster_table import RosterTable, columns
+from .base import PanelScreen
+from .roster_filters import FILTER_FIELDS, FilterScreen
+
+BLOCK = 120  # rows fetched per request: a few screens' worth
+
+
+class RosterScreen(PanelScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "search", _("Search"), id="roster-search"),
+        Binding("f", "filters", _("Filter"), id="roster-filter"),
+        Binding("s", "sort(1)", _("Sort"), id="roster-sort"),
+        Binding("S", "reverse", _("Reverse"), id="roster-reverse", show=False),
+        Binding("c", "clear", _("Clear"), id="roster-clear", show=False),
+        Binding("a", "add", _("Add"), id="roster-add"),
+        Binding("x", "export", _("Export"), id="roster-export", show=False),
+        Binding("escape", "to_table", _("To table"), id="roster-table", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        from store.roster import RosterFilter
+
+        self.filter = RosterFilter()
+        self.sort = "name"
+        self.descending = False
+        self.generation = 0  # bumped by every new filter or sort; stale answers are dropped
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="roster-bar"):
+            yield Input(placeholder=_("Search name or email (/)"), id="roster-search")
+            yield Static("", id="roster-count")
+        yield Static("", id="roster-filters")
+        yield RosterTable(id="roster")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(RosterTable).focus()
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted:
+            self.reload(keep_cursor=True)
+
+    # Loading ----------------------------------------------------------------------------------
+
+    def reload(self, *, keep_cursor: bool = False) -> None:
+        from store.roster import roster_page
+
+        self.generation += 1
+        generation, f, sort, descending = self.generation, self.filter, self.sort, self.descending
+        table = self.query_one(RosterTable)
+        cursor = table.position if keep_cursor else 0
+        start = max(0, cursor - BLOCK // 2)
+
+        def page(backend):
+            return roster_page(
+                backend.db,
+                actor=self.actor,
+                filter=f,
+                sort=sort,
+                descending=descending,
+                offset=start,
+                limit=BLOCK,
+            )
+
+        def show(result) -> None:
+            if generation != self.generation:
+                return
+            table.reset(result)
+            if keep_cursor:
+                table._go(cursor)
+            self._show_counts(result.matching, result.total)
+
+        self.load(page, show)
+        self._show_filters()
+
+    @on(RosterTable.WindowNeeded)
+    def _window(self, event: RosterTable.WindowNeeded) -> None:
+        from store.roster import roster_page
+
+        generation, f, sort, descending = self.generation, self.filter, self.sort, self.descending
+
+        def page(backend):
+            return roster_page(
+                backend.db,
+                actor=self.actor,
+                filter=f,
+                sort=sort,
+                descending=descending,
+                offset=event.offset,
+                limit=max(event.limit, BLOCK),
+                count=False,
+            )
+
+        def show(result) -> None:
+            if generation == self.generation:
+                self.query_one(RosterTable).add_page(result)
+
+        self.store(page, show, group="window", exclusive=True)
+
+    def _show_counts(self, matching: int, total: int) -> None:
+        self.query_one("#roster-count", Static).update(
+            _("{matching} of {total}").format(matching=thousands(matching), total=thousands(total))
+        )
+
+    def _show_filters(self) -> None:
+        names = dict(FILTER_FIELDS)
+        chosen = [
+            f"{_(names[field])}: {label(value) if field in ('status', 'gender') else value}"
+            for field, _title in FILTER_FIELDS
+            if (value := getattr(self.filter, field))
+        ]
+        heading = dict((key, title) for key, title, _w in columns())[self.sort]
+        order = "▼" if self.descending else "▲"
+        text = _("Sorted by {column} {order}").format(column=heading, order=order)
+        if chosen:
+            text += " · " + " · ".join(chosen)
+        self.query_one("#roster-filters", Static).update(text)
+
+    # Actions ----------------------------------------------------------------------------------
+
+    @on(Input.Changed, "#roster-search")
+    def _search(self, event: Input.Changed) -> None:
+        if event.value != self.filter.search:
+            self.filter = self.filter.with_(search=event.value)
+            self.reload()
+
+    @on(Input.Submitted, "#roster-search")
+    def action_to_table(self) -> None:
+        self.query_one(RosterTable).focus()
+
+    def action_search(self) -> None:
+        self.query_one("#roster-search", Input).focus()
+
+    def action_sort(self, step: int) -> None:
+        keys = [key for key, _title, _width in columns() if key != "interests"]
+        self.sort = keys[(keys.index(self.sort) + step) % len(keys)]
+        self.reload()
+
+    def action_reverse(self) -> None:
+        self.descending = not self.descending
+        self.reload()
+
+    def action_clear(self) -> None:
+        from store.roster import RosterFilter
+
+        self.filter = RosterFilter()
+        self.query_one("#roster-search", Input).value = ""
+        self.reload()
+
+    def action_filters(self) -> None:
+        from store.roster import filter_choices
+
+        def open_dialog(choices) -> None:
+            self.app.push_screen(FilterScreen(self.filter, choices), self._filtered)
+
+        self.store(lambda backend: filter_choices(backend.db, actor=self.actor), open_dialog)
+
+    def _filtered(self, chosen) -> None:
+        if chosen is not None and chosen != self.filter:
+            self.filter = chosen
+            self.reload()
+
+    @on(RosterTable.Opened)
+    def _open(self, event: RosterTable.Opened) -> None:
+        from .participant import ParticipantScreen
+
+        self.app.push_screen(ParticipantScreen(event.participant_id))
+
+    def action_add(self) -> None:
+        from .participant import ParticipantScreen
+
+        self.app.push_screen(ParticipantScreen(None))
+
+    def action_export(self) -> None:
+        from .roster_export import ExportScreen
+
+        self.app.push_screen(ExportScreen(self.filter))
