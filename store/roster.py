@@ -30,6 +30,18 @@ _SORT_COLUMNS = {
     "source": col(Participant.source),
     "last_contacted": col(Participant.last_contacted_at),
 }
+_ROW_COLUMNS = (
+    col(Participant.id),
+    col(Participant.name),
+    col(Participant.email),
+    col(Participant.gender),
+    col(Participant.birth_year),
+    col(Participant.district),
+    col(Participant.status),
+    col(Participant.source),
+    col(Participant.last_contacted_at),
+)
+_NOT_ERASED = col(Participant.status) != ParticipantStatus.erased
 MAX_CASE_VARIANTS = 3  # non-ASCII letters in a search whose case is tried both ways on SQLite
 
 
@@ -81,46 +93,53 @@ def roster_page(
     offset: int = 0,
     limit: int = 50,
     count: bool = True,
+    total: bool = True,
 ) -> RosterPage:
     """Rows `offset` to `offset + limit` of the filtered roster, with the counts.
 
-    `count=False` skips the two counts (they are returned as -1) for scrolling within a
-    result whose counts the caller already has.
+    `count=False` skips counting the matches and `total=False` skips counting everyone (each
+    is then -1): a caller scrolling, or typing a search, already has the figure it skips.
     """
     actor.require(Role.admin, Role.editor)
     if sort not in _SORT_COLUMNS:
         raise ValueError(f"cannot sort by {sort!r}")
+    order = _SORT_COLUMNS[sort]
+    first = order.desc() if descending else order.asc()
+    if sort == "age":  # a later birth year is a younger person
+        first = order.asc() if descending else order.desc()
     with db.read() as session:
         condition = _condition(session, filter)
-        order = _SORT_COLUMNS[sort]
-        order_by = [order.desc() if descending else order.asc(), col(Participant.id)]
-        if sort == "age":  # a later birth year is a younger person
-            order_by[0] = order.asc() if descending else order.desc()
-        query = select(Participant).where(condition).order_by(*order_by).offset(offset).limit(limit)
-        people = list(session.exec(query))
-        interests = _interests_of(session, [p.id for p in people if p.id is not None])
-        matching = total = -1
-        if count:
-            matching = _count(session, condition)
-            not_erased = col(Participant.status) != ParticipantStatus.erased
-            total = matching if filter == RosterFilter() else _count(session, not_erased)
+        query = (
+            select(*_ROW_COLUMNS)
+            .where(condition)
+            .order_by(first, col(Participant.id))
+            .offset(offset)
+            .limit(limit)
+        )
+        people = session.exec(query).all()
+        interests = _interests_of(session, [p.id for p in people])
+        matching = _count(session, condition) if count else -1
+        everyone = -1
+        if total:
+            plain = filter == RosterFilter()
+            everyone = matching if plain and count else _count(session, _NOT_ERASED)
     year = utcnow().year
     rows = [
         RosterRow(
-            id=p.id or 0,
+            id=p.id,
             name=p.name or "",
             email=p.email or "",
             gender=p.gender,
             age=year - p.birth_year if p.birth_year else None,
             district=p.district,
-            interests=", ".join(interests.get(p.id or 0, [])),
+            interests=", ".join(interests.get(p.id, [])),
             status=p.status,
             source=p.source,
             last_contacted_at=p.last_contacted_at,
         )
         for p in people
     ]
-    return RosterPage(rows=rows, offset=offset, matching=matching, total=total)
+    return RosterPage(rows=rows, offset=offset, matching=matching, total=everyone)
 
 
 def filtered_ids(session: Session, filter: RosterFilter) -> Select:
@@ -155,9 +174,8 @@ def _count(session: Session, condition: ColumnElement[bool]) -> int:
 
 
 def _condition(session: Session, f: RosterFilter) -> ColumnElement[bool]:
-    status = col(Participant.status)
     parts: list[ColumnElement[bool]] = [
-        status == f.status if f.status else status != ParticipantStatus.erased
+        col(Participant.status) == f.status if f.status else _NOT_ERASED
     ]
     for value, column in (
         (f.gender, col(Participant.gender)),

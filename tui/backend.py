@@ -64,6 +64,16 @@ def load_key(settings: Settings) -> ServerKey:
         raise SettingsError(f"{name}: {exc}") from None
 
 
+def warm_up() -> None:
+    """Import the store modules the screens call, so the first use of a screen is not slow."""
+    import store.audit
+    import store.exporting
+    import store.overview
+    import store.participants
+    import store.roster
+    import store.staff  # noqa: F401
+
+
 def open_backend(settings: Settings, *, require_current_schema: bool = True) -> Backend:
     """Connect and check that the schema is the one this version expects."""
     from sqlalchemy.exc import SQLAlchemyError
@@ -87,4 +97,5 @@ def open_backend(settings: Settings, *, require_current_schema: bool = True) -> 
         if state is not SchemaState.current:
             db.dispose()
             raise SettingsError(f"PANEL_DATABASE_URL: {state.value}")
+    warm_up()
     return Backend(settings=settings, db=db, key=key)

@@ -16,7 +16,8 @@ from ..widgets.roster_table import RosterTable, columns
 from .base import PanelScreen
 from .roster_filters import FILTER_FIELDS, FilterScreen
 
-BLOCK = 120  # rows fetched per request: a few screens' worth
+BLOCK = 120  # rows fetched per scrolling request: a few screens' worth
+FIRST = 60  # rows fetched with a new filter: a screenful and some, so typing stays quick
 
 
 class RosterScreen(PanelScreen):
@@ -39,6 +40,7 @@ class RosterScreen(PanelScreen):
         self.sort = "name"
         self.descending = False
         self.generation = 0  # bumped by every new filter or sort; stale answers are dropped
+        self.total: int | None = None  # everyone on the roster, counted on opening
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -51,22 +53,23 @@ class RosterScreen(PanelScreen):
 
     def on_mount(self) -> None:
         self.query_one(RosterTable).focus()
-        self.reload()
 
     def on_screen_resume(self) -> None:
-        if self.is_mounted:
-            self.reload(keep_cursor=True)
+        """On opening, and on coming back from a participant: the data may have changed."""
+        self.reload(keep_cursor=self.total is not None)
 
     # Loading ----------------------------------------------------------------------------------
 
     def reload(self, *, keep_cursor: bool = False) -> None:
+        """Fetch the first rows and the counts anew; everyone's count only when data may change."""
         from store.roster import roster_page
 
         self.generation += 1
         generation, f, sort, descending = self.generation, self.filter, self.sort, self.descending
         table = self.query_one(RosterTable)
         cursor = table.position if keep_cursor else 0
-        start = max(0, cursor - BLOCK // 2)
+        start = max(0, cursor - FIRST // 2)
+        known_total = self.total if not keep_cursor else None
 
         def page(backend):
             return roster_page(
@@ -76,16 +79,18 @@ class RosterScreen(PanelScreen):
                 sort=sort,
                 descending=descending,
                 offset=start,
-                limit=BLOCK,
+                limit=FIRST,
+                total=known_total is None,
             )
 
         def show(result) -> None:
             if generation != self.generation:
                 return
+            self.total = result.total if known_total is None else known_total
             table.reset(result)
             if keep_cursor:
-                table._go(cursor)
-            self._show_counts(result.matching, result.total)
+                table.go_to(cursor)
+            self._show_counts(result.matching, self.total)
 
         self.load(page, show)
         self._show_filters()

@@ -101,12 +101,13 @@ class RosterTable(DataTable):
         missing = [i for i in range(self.window_start, end) if i not in self._rows]
         if missing:
             self._request(missing[0])
-        self.clear()
-        for index in range(self.window_start, end):
-            row = self._rows.get(index)
-            self.add_row(*(_cells(row) if row else ["…"] + [""] * 8), key=str(index))
-        if self.row_count:
-            self.move_cursor(row=self.position - self.window_start, animate=False)
+        with self.app.batch_update():
+            self.clear()
+            for index in range(self.window_start, end):
+                row = self._rows.get(index)
+                self.add_row(*(_cells(row) if row else ["…"] + [""] * 8), key=str(index))
+            if self.row_count:
+                self.move_cursor(row=self.position - self.window_start, animate=False)
 
     def _request(self, first: int) -> None:
         start = max(0, first - self.visible)
@@ -126,7 +127,7 @@ class RosterTable(DataTable):
             self.window_start = self.position - self.visible + 1
         self.window_start = max(0, min(self.window_start, max(0, self.matching - self.visible)))
 
-    def _go(self, index: int) -> None:
+    def go_to(self, index: int) -> None:
         if self.matching == 0:
             return
         self.position = max(0, min(index, self.matching - 1))
@@ -134,13 +135,13 @@ class RosterTable(DataTable):
         self.paint()
 
     def action_move(self, step: int) -> None:
-        self._go(self.position + step)
+        self.go_to(self.position + step)
 
     def action_page(self, direction: int) -> None:
-        self._go(self.position + direction * self.visible)
+        self.go_to(self.position + direction * self.visible)
 
     def action_jump(self, where: int) -> None:
-        self._go(self.matching - 1 if where < 0 else 0)
+        self.go_to(self.matching - 1 if where < 0 else 0)
 
     def action_open(self) -> None:
         row = self.selected()
