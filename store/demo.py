@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from .actors import Actor
 from .db import Database
 from .models import Interest, Participant, ParticipantInterest, ParticipantStatus
+from .population import BAERUM_POPULATION_CSV, BAERUM_SOURCE, import_population
 from .reference import BAERUM_DISTRICTS
 from .roles import Role
 from .secrets import ServerKey
@@ -80,6 +81,7 @@ def build_demo(db: Database, key: ServerKey, *, seed: int = 2019) -> DemoLogin:
         for name, role in DEMO_STAFF
     ]
     _add_participants(db, rng, seed)
+    import_population(db, actor=operator, path=BAERUM_POPULATION_CSV, source_note=BAERUM_SOURCE)
     return DemoLogin(DEMO_STAFF[0][0], password, enrolments[0])
 
 
@@ -111,6 +113,18 @@ def _add_participants(db: Database, rng: random.Random, seed: int) -> None:
         )
 
 
+# Channels reach ages differently: the paper and the magazine reach the older residents,
+# Facebook and the festival the younger ones.
+YOUNG_REACH = {"Facebook": 3.0, "Byfesten 2019": 3.0, "Budstikka": 0.3, "Bæringen": 0.4}
+
+
+def _source(rng: random.Random, age: int) -> str:
+    weights = [
+        share * (YOUNG_REACH.get(name, 1.0) if age < 35 else 1.0) for name, share in SOURCES.items()
+    ]
+    return rng.choices(list(SOURCES), weights=weights)[0]
+
+
 def _person(fake, rng: random.Random, now: datetime, start: datetime) -> Participant:
     gender = rng.choices(("female", "male", "other"), weights=(0.54, 0.445, 0.015))[0]
     if gender == "female":
@@ -138,7 +152,7 @@ def _person(fake, rng: random.Random, now: datetime, start: datetime) -> Partici
         district=rng.choice(BAERUM_DISTRICTS),
         language="en" if rng.random() < 0.04 else "nb",
         status=status,
-        source=rng.choices(list(SOURCES), weights=list(SOURCES.values()))[0],
+        source=_source(rng, now.year - birth_year),
         consent_version="2019-05",
         consent_at=confirmed if status != ParticipantStatus.pending else None,
         consent_note="sign-up form",

@@ -71,8 +71,8 @@ STATUS_CHANGES = {
 def get_participant(db: Database, *, actor: Actor, participant_id: int) -> ParticipantDetail:
     actor.require(Role.admin, Role.editor)
     with db.read() as session:
-        person = _get(session, participant_id)
-        interests = _interest_names(session, participant_id)
+        person = existing_participant(session, participant_id)
+        interests = interest_names(session, participant_id)
     return ParticipantDetail(
         id=participant_id,
         fields=ParticipantInput(
@@ -127,12 +127,12 @@ def update_participant(
 ) -> None:
     actor.require(Role.admin, Role.editor)
     with db.write() as session:
-        person = _get(session, participant_id)
+        person = existing_participant(session, participant_id)
         values, interests = _checked(session, data, exclude_id=participant_id)
         changed = [field for field, value in values.items() if getattr(person, field) != value]
         for field in changed:
             setattr(person, field, values[field])
-        if sorted(_interest_names(session, participant_id)) != sorted(interests):
+        if sorted(interest_names(session, participant_id)) != sorted(interests):
             _set_interests(session, participant_id, interests)
             changed.append("interests")
         if not changed:
@@ -153,7 +153,7 @@ def update_participant(
 def set_status(db: Database, *, actor: Actor, participant_id: int, status: str) -> None:
     actor.require(Role.admin, Role.editor)
     with db.write() as session:
-        person = _get(session, participant_id)
+        person = existing_participant(session, participant_id)
         allowed = STATUS_CHANGES.get(ParticipantStatus(person.status), set())
         if status not in allowed:
             raise Invalid("status", f"cannot go from {person.status} to {status}")
@@ -171,14 +171,15 @@ def set_status(db: Database, *, actor: Actor, participant_id: int, status: str) 
         )
 
 
-def _get(session: Session, participant_id: int) -> Participant:
+def existing_participant(session: Session, participant_id: int) -> Participant:
+    """The participant, unless there is none or they were erased (then NotFound)."""
     person = session.get(Participant, participant_id)
     if person is None or person.status == ParticipantStatus.erased:
         raise NotFound(f"no participant has the id {participant_id}")
     return person
 
 
-def _interest_names(session: Session, participant_id: int) -> list[str]:
+def interest_names(session: Session, participant_id: int) -> list[str]:
     return list(
         session.exec(
             select(Interest.name)

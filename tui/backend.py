@@ -70,6 +70,7 @@ def warm_up() -> None:
     import store.exporting
     import store.overview
     import store.participants
+    import store.population
     import store.roster
     import store.staff  # noqa: F401
 

@@ -16,7 +16,7 @@ from .settings import Settings, SettingsError, load_settings
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import cli_admin, cli_demo
+    from . import cli_admin, cli_demo, cli_import, cli_population
 
     parser = argparse.ArgumentParser(
         prog="panel", description="Innbyggerpanelet: the citizen panel, run from a terminal."
@@ -26,6 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     cli_demo.add_commands(commands)
     cli_admin.add_commands(commands)
+    cli_import.add_commands(commands)
+    cli_population.add_commands(commands)
     return parser
 
 

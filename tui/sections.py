@@ -12,6 +12,7 @@ from store.roles import Role
 from .i18n import N_
 from .screens.audit_log import AuditLogScreen
 from .screens.home import HomeScreen
+from .screens.representation import RepresentationScreen
 from .screens.roster import RosterScreen
 from .screens.staff_admin import StaffAdminScreen
 
@@ -52,10 +53,17 @@ SECTIONS: dict[str, Section] = {
                 N_("Filter"), N_("By status, gender, age, district, interest, source"), "filters"
             ),
             SectionAction(N_("Add participant"), N_("Register a resident by hand"), "add"),
+            SectionAction(N_("Import"), N_("Participants from a CSV or XLSX file"), "import_file"),
             SectionAction(
                 N_("Export"), N_("The participants shown, to CSV or XLSX"), "export", ADMIN
             ),
         ),
+    ),
+    "representation": Section(
+        N_("Who is missing"),
+        N_("The panel against the population by age, gender and district; sign-ups by source"),
+        "f7",
+        RepresentationScreen,
     ),
     "staff": Section(
         N_("Staff"),

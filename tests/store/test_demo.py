@@ -24,8 +24,9 @@ def test_demo_panel(db, key):
     assert all(p.email and p.email.lower() == p.email_key for p in people)
     assert {p.district for p in people} == set(BAERUM_DISTRICTS)
     assert {p.source for p in people} == set(SOURCES)
-    assert any("ø" in (p.name or "") or "å" in (p.name or "") or "æ" in (p.name or "")
-               for p in people)
+    assert any(
+        "ø" in (p.name or "") or "å" in (p.name or "") or "æ" in (p.name or "") for p in people
+    )
     statuses = Counter(p.status for p in people)
     assert statuses["active"] > 0.75 * PARTICIPANTS
     assert statuses["paused"] and statuses["unsubscribed"] and statuses["pending"]

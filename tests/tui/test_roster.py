@@ -152,3 +152,55 @@ async def test_add_and_edit_a_participant(world):
         await pilot.press("f3")
         await settle(pilot)
         assert not isinstance(pilot.app.screen, RosterScreen)
+
+
+async def test_admin_exports_a_participants_data_and_erases_them(world):
+    import json
+    from pathlib import Path
+
+    add_people(world, extra=0)
+    async with world.app().run_test(size=SIZE) as pilot:
+        await log_in(pilot, world.admin)
+        screen = await open_roster(pilot)
+        await pilot.press("slash", *"ødegå", "enter")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        form = pilot.app.screen
+        assert isinstance(form, ParticipantScreen)
+        assert form.query_one("#p-name", Input).value == "Åse Ødegård"
+        await pilot.press("f5")
+        await settle(pilot)
+        exported = sorted(Path.home().glob("innsyn-*"))
+        assert [p.suffix for p in exported] == [".json", ".txt"]
+        assert json.loads(exported[0].read_text())["participant"]["name"] == "Åse Ødegård"
+        assert exported[0].stat().st_mode & 0o077 == 0
+        await pilot.press("f6")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+        await settle(pilot)
+        assert rows(screen) == []
+    with world.backend.db.read() as session:
+        erased = session.exec(select(Participant).where(Participant.status == "erased")).one()
+    assert erased.name is None and erased.email is None
+
+
+async def test_editors_cannot_erase(world, key):
+    from store.roles import Role
+    from tests.factories import make_staff
+
+    add_people(world, extra=0)
+    editor = make_staff(world.backend.db, world.backend.key, "edna", Role.editor)
+    async with world.app().run_test(size=SIZE) as pilot:
+        await log_in(pilot, editor)
+        await open_roster(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        form = pilot.app.screen
+        assert isinstance(form, ParticipantScreen)
+        assert form.check_action("erase", ()) is False
+        await pilot.press("f6")
+        await settle(pilot)
+        assert pilot.app.screen is form  # no confirmation asked, nothing erased

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from datetime import date
+from pathlib import Path
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -9,11 +12,18 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Input, Label, Select, SelectionList, Static
 
-from ..i18n import _
+from ..i18n import N_, _
 from ..labels import label, local_time
 from .base import PanelScreen
 
 GENDERS = ("female", "male", "other")
+HISTORY_KINDS = {
+    "invitation": N_("invitation"),
+    "reminder": N_("reminder"),
+    "answer": N_("answer"),
+    "email": N_("email"),
+    "workshop": N_("workshop"),
+}
 
 
 class ParticipantScreen(PanelScreen):
@@ -24,8 +34,11 @@ class ParticipantScreen(PanelScreen):
         Binding("escape", "close", _("Back"), id="participant-back"),
         Binding("ctrl+t", "status('paused')", _("Pause"), id="participant-pause"),
         Binding("ctrl+u", "status('unsubscribed')", _("Unsubscribe"), id="participant-unsub"),
-        Binding("ctrl+a", "status('active')", _("Activate"), id="participant-activate"),
+        Binding("ctrl+r", "status('active')", _("Activate"), id="participant-activate"),
+        Binding("f5", "access_export", _("Access export"), id="participant-access"),
+        Binding("f6", "erase", _("Erase"), id="participant-erase"),
     ]
+    ADMIN_ACTIONS = frozenset({"access_export", "erase"})
 
     def __init__(self, participant_id: int | None) -> None:
         super().__init__()
@@ -76,23 +89,42 @@ class ParticipantScreen(PanelScreen):
             yield history
         yield Footer()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.ADMIN_ACTIONS or action == "status":
+            if self.participant_id is None:
+                return False
+            if action in self.ADMIN_ACTIONS and self.actor.role != "admin":
+                return False
+        return True
+
     def on_mount(self) -> None:
+        from store.history import participant_history
         from store.participants import get_participant
         from store.roster import filter_choices
 
+        participant_id = self.participant_id
+
         def load(backend):
             choices = filter_choices(backend.db, actor=self.actor)
-            detail = None
-            if self.participant_id is not None:
+            detail, history = None, []
+            if participant_id is not None:
                 detail = get_participant(
-                    backend.db, actor=self.actor, participant_id=self.participant_id
+                    backend.db, actor=self.actor, participant_id=participant_id
                 )
-            return choices, detail
+                history = participant_history(
+                    backend.db, actor=self.actor, participant_id=participant_id
+                )
+            return choices, detail, history
 
         self.store(load, self._loaded)
 
     def _loaded(self, result) -> None:
-        choices, detail = result
+        choices, detail, history = result
+        table = self.query_one("#p-history", DataTable)
+        for item in history:
+            table.add_row(
+                local_time(item.at), _(HISTORY_KINDS.get(item.kind, item.kind)), item.description
+            )
         self.query_one("#p-district", Select).set_options((d, d) for d in choices["district"])
         interests = self.query_one("#p-interests", SelectionList)
         chosen = set(detail.fields.interests) if detail else set()
@@ -190,6 +222,74 @@ class ParticipantScreen(PanelScreen):
             self.notify(_("Status is now {status}.").format(status=label(status)))
 
         self.store(change, changed, failed=self._refused)
+
+    def action_access_export(self) -> None:
+        """Everything held about them, as JSON and as readable text, in the home directory."""
+        from store.privacy import access_export
+
+        participant_id = self.participant_id
+        if participant_id is None:
+            return
+
+        def export(backend):
+            result = access_export(backend.db, actor=self.actor, participant_id=participant_id)
+            stem = Path.home() / f"innsyn-{participant_id}-{date.today().isoformat()}"
+            written = []
+            for suffix, text in ((".json", result.as_json()), (".txt", result.as_text())):
+                path = stem.with_suffix(suffix)
+                descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                    handle.write(text)
+                written.append(str(path))
+            return written
+
+        def done(paths: list[str]) -> None:
+            self.notify(_("Written: {files}").format(files=", ".join(paths)), timeout=15)
+
+        self.store(export, done, failed=self._refused)
+
+    def action_erase(self) -> None:
+        from .confirm import ConfirmScreen
+
+        if self.participant_id is None or self.detail is None:
+            return
+        participant_id = self.participant_id
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            from store.privacy import erase_participant
+
+            def erase(backend):
+                return erase_participant(
+                    backend.db, actor=self.actor, participant_id=participant_id
+                )
+
+            self.store(erase, self._erased, failed=self._refused)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                _(
+                    "Erase {name} for good? Their personal data is removed everywhere; "
+                    "anonymous answers are kept."
+                ).format(name=self.detail.fields.name)
+            ),
+            answered,
+        )
+
+    def _erased(self, result) -> None:
+        if result.storage_cleaned:
+            self.notify(_("Erased."))
+        else:
+            self.notify(
+                _(
+                    "Erased. Old copies stay in the database file until other sessions finish "
+                    "reading; they are cleared then."
+                ),
+                severity="warning",
+                timeout=15,
+            )
+        self.dismiss_to_roster()
 
     def action_close(self) -> None:
         self.dismiss_to_roster()

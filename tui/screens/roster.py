@@ -28,6 +28,7 @@ class RosterScreen(PanelScreen):
         Binding("S", "reverse", _("Reverse"), id="roster-reverse", show=False),
         Binding("c", "clear", _("Clear"), id="roster-clear", show=False),
         Binding("a", "add", _("Add"), id="roster-add"),
+        Binding("i", "import_file", _("Import"), id="roster-import", show=False),
         Binding("x", "export", _("Export"), id="roster-export", show=False),
         Binding("escape", "to_table", _("To table"), id="roster-table", show=False),
     ]
@@ -192,6 +193,18 @@ class RosterScreen(PanelScreen):
         from .participant import ParticipantScreen
 
         self.app.push_screen(ParticipantScreen(None))
+
+    def action_import_file(self) -> None:
+        from ..cli_import import result_text
+        from .import_dialog import ImportDialog
+
+        def imported(result) -> None:
+            if result is not None:
+                self.notify(result_text(result))
+                self.total = None  # everyone's count changed
+                self.reload()
+
+        self.app.push_screen(ImportDialog(), imported)
 
     def action_export(self) -> None:
         from .roster_export import ExportScreen

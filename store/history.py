@@ -1,0 +1,248 @@
+"""Reading one participant's record: the contact history staff see, and all we hold about them.
+
+Both are views of the same rows (invitations, answers, emails, workshops); erasure and the
+access export itself, with its audit entry, are in `privacy.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, or_
+from sqlmodel import Session, col, select
+
+from .actors import Actor
+from .db import Database
+from .models import (
+    Answer,
+    AuditEvent,
+    Event,
+    EventInvite,
+    Invitation,
+    Message,
+    Option,
+    Participant,
+    Question,
+    Response,
+    Survey,
+)
+from .participants import existing_participant, interest_names
+from .roles import Role
+from .timeutil import utcnow
+
+KINDS = ("invitation", "reminder", "answer", "email", "workshop")
+PERSON_FIELDS = ("id", "name", "email", "gender", "birth_year", "district", "language", "status",
+                 "source", "consent_version", "consent_at", "consent_note", "created_at",
+                 "updated_at", "confirmed_at", "last_contacted_at")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    """One contact: when, which of `KINDS`, and a short English description for staff."""
+
+    at: datetime
+    kind: str
+    description: str
+
+
+def participant_history(db: Database, *, actor: Actor, participant_id: int) -> list[HistoryItem]:
+    """Everything the panel sent to or heard from the participant, newest first."""
+    actor.require(Role.admin, Role.editor)
+    with db.read() as session:
+        person = existing_participant(session, participant_id)
+        items = [
+            *_invitation_items(session, participant_id),
+            *_email_items(session, person),
+            *_workshop_items(session, participant_id),
+        ]
+    items.sort(key=lambda item: (item.at, KINDS.index(item.kind)), reverse=True)
+    return items
+
+
+def addressed_to(person: Participant) -> ColumnElement[bool]:
+    """Outbox rows for this person: linked by id, or sent to their address before it was."""
+    linked = col(Message.participant_id) == person.id
+    if not person.email_key:
+        return linked
+    return or_(linked, func.lower(col(Message.to_address)) == person.email_key)
+
+
+def held_about(session: Session, person: Participant) -> dict[str, Any]:
+    """Everything held about the person, as JSON-ready values (times in ISO 8601).
+
+    Only identified responses are there: anonymous ones are linked to nobody. Audit entries
+    give the action and time, not which staff member acted.
+    """
+    participant_id = person.id or 0
+    return {
+        "exported_at": _iso(utcnow()),
+        "participant": {field: _plain(getattr(person, field)) for field in PERSON_FIELDS},
+        "interests": interest_names(session, participant_id),
+        "invitations": _invitations(session, participant_id),
+        "responses": _responses(session, participant_id),
+        "workshops": _workshops(session, participant_id),
+        "messages": _messages(session, person),
+        "audit": [
+            {"action": action, "at": _iso(moment)}
+            for action, moment in session.exec(
+                select(AuditEvent.action, AuditEvent.at)
+                .where(AuditEvent.target_kind == "participant")
+                .where(AuditEvent.target_id == participant_id)
+                .order_by(col(AuditEvent.id))
+            )
+        ],
+    }
+
+
+def _invitation_items(session: Session, participant_id: int) -> list[HistoryItem]:
+    rows = session.exec(
+        select(Invitation, Survey.title)
+        .join(Survey, col(Survey.id) == Invitation.survey_id)
+        .where(Invitation.participant_id == participant_id)
+    )
+    items = []
+    for invitation, title in rows:
+        for moment, kind, words in (
+            (invitation.sent_at, "invitation", "Invited to"),
+            (invitation.reminded_at, "reminder", "Reminded about"),
+            (invitation.completed_at, "answer", "Answered"),
+        ):
+            if moment is not None:
+                items.append(HistoryItem(moment, kind, f"{words} “{title}”"))
+    return items
+
+
+def _email_items(session: Session, person: Participant) -> list[HistoryItem]:
+    messages = session.exec(select(Message).where(addressed_to(person)))
+    return [
+        HistoryItem(
+            message.sent_at or message.created_at,
+            "email",
+            f"{message.kind} email “{message.subject}”: {message.status}",
+        )
+        for message in messages
+    ]
+
+
+def _workshop_items(session: Session, participant_id: int) -> list[HistoryItem]:
+    rows = session.exec(
+        select(EventInvite, Event.title)
+        .join(Event, col(Event.id) == EventInvite.event_id)
+        .where(EventInvite.participant_id == participant_id)
+    )
+    return [
+        HistoryItem(
+            invite.responded_at or invite.invited_at,
+            "workshop",
+            f"Workshop “{title}”: {invite.state}",
+        )
+        for invite, title in rows
+    ]
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready value: times as ISO 8601, everything else as it is."""
+    return _iso(value) if isinstance(value, datetime) else value
+
+
+def _invitations(session: Session, participant_id: int) -> list[dict[str, Any]]:
+    rows = session.exec(
+        select(Invitation, Survey.title)
+        .join(Survey, col(Survey.id) == Invitation.survey_id)
+        .where(Invitation.participant_id == participant_id)
+        .order_by(col(Invitation.id))
+    )
+    return [
+        {
+            "survey_title": title,
+            "sent_at": _iso(invitation.sent_at),
+            "reminded_at": _iso(invitation.reminded_at),
+            "completed_at": _iso(invitation.completed_at),
+        }
+        for invitation, title in rows
+    ]
+
+
+def _responses(session: Session, participant_id: int) -> list[dict[str, Any]]:
+    """Identified responses with each answer: a label, a list of labels, a number or a text."""
+    found = []
+    responses = session.exec(
+        select(Response, Survey.title)
+        .join(Survey, col(Survey.id) == Response.survey_id)
+        .where(Response.participant_id == participant_id)
+        .order_by(col(Response.id))
+    )
+    for response, title in responses:
+        rows = session.exec(
+            select(Answer, Question, Option.label)
+            .join(Question, col(Question.id) == Answer.question_id)
+            .outerjoin(Option, col(Option.id) == Answer.option_id)
+            .where(Answer.response_id == response.id)
+            .order_by(col(Question.position), col(Option.position), col(Answer.id))
+        )
+        answers: dict[int, dict[str, Any]] = {}
+        for answer, question, label in rows:
+            value: Any = label
+            if label is None:
+                number = answer.number_value
+                value = answer.text_value if number is None else _number(number)
+            if question.kind == "multiple":
+                entry = answers.setdefault(
+                    question.id or 0, {"question": question.text, "answer": []}
+                )
+                entry["answer"].append(value)
+            else:
+                answers[question.id or 0] = {"question": question.text, "answer": value}
+        found.append(
+            {
+                "survey_title": title,
+                "submitted_at": _iso(response.submitted_at),
+                "answers": list(answers.values()),
+            }
+        )
+    return found
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+def _workshops(session: Session, participant_id: int) -> list[dict[str, Any]]:
+    rows = session.exec(
+        select(EventInvite, Event.title)
+        .join(Event, col(Event.id) == EventInvite.event_id)
+        .where(EventInvite.participant_id == participant_id)
+        .order_by(col(EventInvite.id))
+    )
+    return [
+        {
+            "event_title": title,
+            "state": invite.state,
+            "invited_at": _iso(invite.invited_at),
+            "responded_at": _iso(invite.responded_at),
+        }
+        for invite, title in rows
+    ]
+
+
+def _messages(session: Session, person: Participant) -> list[dict[str, Any]]:
+    """Emails to them, with the text body (the HTML copy says the same)."""
+    messages = session.exec(select(Message).where(addressed_to(person)).order_by(col(Message.id)))
+    return [
+        {
+            "kind": message.kind,
+            "to_address": message.to_address,
+            "subject": message.subject,
+            "status": message.status,
+            "created_at": _iso(message.created_at),
+            "sent_at": _iso(message.sent_at),
+            "body_text": message.body_text,
+        }
+        for message in messages
+    ]
