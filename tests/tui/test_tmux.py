@@ -308,3 +308,52 @@ def test_no_database_says_panel_init_and_exits_2(tmp_path, tmux_session, content
     message = [line for line in screen.splitlines() if line.startswith("panel: ")]
     assert len(message) == 1, screen
     assert "panel init" in message[0]
+
+
+def demo_secret(home: Path, username: str) -> str:
+    """Another demo user's TOTP secret, read with the demo's own server key."""
+    from store.db import Database
+    from store.demo import demo_totp_secret
+    from store.secrets import ServerKey
+
+    demo_dir = home / "demo"
+    db = Database(f"sqlite:///{demo_dir / 'panel.db'}")
+    try:
+        return demo_totp_secret(db, ServerKey.from_file(demo_dir / "server.key"), username=username)
+    finally:
+        db.dispose()
+
+
+def test_roster_search_and_open_a_participant(demo_home, tmux_session):
+    session = tmux_session(demo_env(demo_home, PANEL_LANGUAGE="en"))
+    start_demo(session, width=100, height=30)
+    session.wait_for(TITLE_EN)
+    # The editor, not the demo admin: each code is accepted once, and the other test uses it.
+    secret = demo_secret(demo_home, "redaktor")
+    log_in(session, "redaktor", demo_password(demo_home), pyotp.TOTP(secret).now())
+    session.wait_for("Logged in as redaktor")
+
+    session.send("F3")
+    roster = session.wait_for(re.compile(r"\b(\d+) of \1\b"))  # everyone shown: "N of N"
+    total = int(re.search(r"\b(\d+) of \1\b", roster).group(1))
+    assert total > 400
+    assert "Sorted by Name" in roster
+
+    session.send("/")
+    session.type("example.org")
+    fewer = re.compile(rf"\b(?!{total}\b)(\d+) of {total}\b")  # the count once the search is in
+    searched = session.wait_for(fewer)
+    shown = int(fewer.search(searched).group(1))
+    assert 0 < shown < total
+    assert "@example.org" in searched
+
+    session.send("Escape")  # from the search field to the table
+    # A terminal reads Escape followed at once by a key as Alt+key: pause as a person would.
+    time.sleep(0.3)
+    session.send("Enter")
+    participant = session.wait_for("joined")  # "Status: … · joined …", once the record is in
+    assert "@example.org" in participant
+    assert "Save" in participant.splitlines()[-1]  # the form's keys in the footer
+    assert "Traceback" not in participant
+    session.send("Escape")
+    session.wait_for(re.compile(rf"\b{shown} of {total}\b"))

@@ -21,8 +21,10 @@ FIRST = 60  # rows fetched with a new filter: a screenful and some, so typing st
 
 
 class RosterScreen(PanelScreen):
+    AUTO_FOCUS = "#roster"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "search", _("Search"), id="roster-search"),
+        # A priority binding acts as the key is read, so what is typed next lands in the field.
+        Binding("slash", "search", _("Search"), id="roster-search", priority=True),
         Binding("f", "filters", _("Filter"), id="roster-filter"),
         Binding("s", "sort(1)", _("Sort"), id="roster-sort"),
         Binding("S", "reverse", _("Reverse"), id="roster-reverse", show=False),
@@ -30,7 +32,7 @@ class RosterScreen(PanelScreen):
         Binding("a", "add", _("Add"), id="roster-add"),
         Binding("i", "import_file", _("Import"), id="roster-import", show=False),
         Binding("x", "export", _("Export"), id="roster-export", show=False),
-        Binding("escape", "to_table", _("To table"), id="roster-table", show=False),
+        Binding("escape", "to_table", _("To table"), id="roster-table", show=False, priority=True),
     ]
 
     def __init__(self) -> None:
@@ -51,9 +53,6 @@ class RosterScreen(PanelScreen):
         yield Static("", id="roster-filters")
         yield RosterTable(id="roster")
         yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one(RosterTable).focus()
 
     def on_screen_resume(self) -> None:
         """On opening, and on coming back from a participant: the data may have changed."""
@@ -147,12 +146,19 @@ class RosterScreen(PanelScreen):
             self.filter = self.filter.with_(search=event.value)
             self.reload()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # "/" typed into the search is text; Escape leaves the search only from within it.
+        in_search = isinstance(self.focused, Input)
+        return {"search": not in_search, "to_table": in_search}.get(action, True)
+
+    # `set_focus` moves focus at once (`focus()` waits a turn), so keys typed right after
+    # the `/` land in the search field, however fast they come.
     @on(Input.Submitted, "#roster-search")
     def action_to_table(self) -> None:
-        self.query_one(RosterTable).focus()
+        self.set_focus(self.query_one(RosterTable))
 
     def action_search(self) -> None:
-        self.query_one("#roster-search", Input).focus()
+        self.set_focus(self.query_one("#roster-search", Input))
 
     def action_sort(self, step: int) -> None:
         keys = [key for key, _title, _width in columns() if key != "interests"]
