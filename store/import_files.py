@@ -55,17 +55,22 @@ class Sheet:
     rows: list[tuple[int, list[str]]]
 
 
-def read_sheet(path: Path, *, progress: Progress | None = None) -> Sheet:
-    name = path.name
+def read_bytes(path: Path, size: int = -1) -> bytes:
+    """The file's first `size` bytes (all by default), or `FileRefused` saying why not."""
     try:
         with path.open("rb") as file:
-            start = file.read(8)
+            return file.read(size)
     except FileNotFoundError:
         raise FileRefused(f"{path} does not exist") from None
     except IsADirectoryError:
         raise FileRefused(f"{path} is a folder, not a file") from None
     except OSError as exc:
         raise FileRefused(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def read_sheet(path: Path, *, progress: Progress | None = None) -> Sheet:
+    name = path.name
+    start = read_bytes(path, 8)
     if start.startswith(ZIP_MAGIC):
         return _read_xlsx(path, progress)
     if start.startswith(OLE2_MAGIC):

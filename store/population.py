@@ -32,7 +32,7 @@ from . import audit
 from .actors import Actor
 from .db import Database
 from .errors import Invalid
-from .import_files import BadRow, FileRefused
+from .import_files import BadRow, FileRefused, read_bytes
 from .models import Participant, ParticipantStatus, PopulationCell
 from .reference import AGE_BANDS, age_band
 from .roles import Role
@@ -172,14 +172,7 @@ def read_population_file(path: Path) -> tuple[list[PopulationCell], list[BadRow]
 
 
 def _text_lines(path: Path) -> list[str]:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise FileRefused(f"{path} does not exist") from None
-    except IsADirectoryError:
-        raise FileRefused(f"{path} is a folder, not a file") from None
-    except OSError as exc:
-        raise FileRefused(f"cannot read {path}: {exc.strerror or exc}") from None
+    data = read_bytes(path)
     refused = f"{path.name} is not a UTF-8 CSV file (save it from the spreadsheet as CSV UTF-8)"
     if b"\x00" in data:
         raise FileRefused(refused)
