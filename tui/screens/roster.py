@@ -60,28 +60,25 @@ class RosterScreen(PanelScreen):
 
     # Loading ----------------------------------------------------------------------------------
 
-    def reload(self, *, keep_cursor: bool = False) -> None:
-        """Fetch the first rows and the counts anew; everyone's count only when data may change."""
+    def _page(self, **window):
+        """A store call for rows of the roster as filtered and sorted right now."""
         from store.roster import roster_page
 
+        actor, f, sort, descending = self.actor, self.filter, self.sort, self.descending
+        return lambda backend: roster_page(
+            backend.db, actor=actor, filter=f, sort=sort, descending=descending, **window
+        )
+
+    def reload(self, *, keep_cursor: bool = False) -> None:
+        """Fetch the first rows and the counts anew; everyone's count only when data may change."""
         self.generation += 1
-        generation, f, sort, descending = self.generation, self.filter, self.sort, self.descending
+        generation = self.generation
         table = self.query_one(RosterTable)
         cursor = table.position if keep_cursor else 0
-        start = max(0, cursor - FIRST // 2)
         known_total = self.total if not keep_cursor else None
-
-        def page(backend):
-            return roster_page(
-                backend.db,
-                actor=self.actor,
-                filter=f,
-                sort=sort,
-                descending=descending,
-                offset=start,
-                limit=FIRST,
-                total=known_total is None,
-            )
+        page = self._page(
+            offset=max(0, cursor - FIRST // 2), limit=FIRST, total=known_total is None
+        )
 
         def show(result) -> None:
             if generation != self.generation:
@@ -97,21 +94,8 @@ class RosterScreen(PanelScreen):
 
     @on(RosterTable.WindowNeeded)
     def _window(self, event: RosterTable.WindowNeeded) -> None:
-        from store.roster import roster_page
-
-        generation, f, sort, descending = self.generation, self.filter, self.sort, self.descending
-
-        def page(backend):
-            return roster_page(
-                backend.db,
-                actor=self.actor,
-                filter=f,
-                sort=sort,
-                descending=descending,
-                offset=event.offset,
-                limit=max(event.limit, BLOCK),
-                count=False,
-            )
+        generation = self.generation
+        page = self._page(offset=event.offset, limit=max(event.limit, BLOCK), count=False)
 
         def show(result) -> None:
             if generation == self.generation:
