@@ -353,7 +353,9 @@ def test_roster_search_and_open_a_participant(demo_home, tmux_session):
     session.send("Enter")
     participant = session.wait_for("joined")  # "Status: … · joined …", once the record is in
     assert "@example.org" in participant
-    assert "Save" in participant.splitlines()[-1]  # the form's keys in the footer
+    participant = session.wait_for("Save")  # the form's keys, once the footer is painted
+    last = [line for line in participant.splitlines() if line.strip()][-1]
+    assert "Save" in last
     assert "Traceback" not in participant
     session.send("Escape")
     session.wait_for(re.compile(rf"\b{shown} of {total}\b"))
