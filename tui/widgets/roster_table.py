@@ -96,6 +96,10 @@ class RosterTable(DataTable):
     def selected(self) -> RosterRow | None:
         return self._rows.get(self.position)
 
+    def on_screen(self) -> list[list[str]]:
+        """The cells of the rows shown, as text."""
+        return [[str(cell) for cell in self.get_row_at(i)] for i in range(self.row_count)]
+
     def paint(self) -> None:
         end = min(self.window_start + self.visible, self.matching)
         missing = [i for i in range(self.window_start, end) if i not in self._rows]
