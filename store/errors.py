@@ -27,3 +27,11 @@ class LoginFailed(PanelError):
 
     The message never says which, so that a guesser learns nothing.
     """
+
+
+class Conflict(PanelError):
+    """Someone else changed the record since it was read; nothing was written."""
+
+
+class Refused(PanelError):
+    """The operation would break something already there (say, answers); the message says what."""
