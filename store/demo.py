@@ -1,7 +1,8 @@
 """Realistic sample data for `panel demo`: Bærum's panel as the municipality describes it.
 
 About 440 members, recruited through the local paper, the municipal magazine, the town festival,
-social media, posters and meetings; young adults are scarce, as in the real panel.
+social media, posters and meetings; young adults are scarce, as in the real panel. The three
+surveys the panel ran in 2019 come from the YAML files in data/surveys/.
 """
 
 from __future__ import annotations
@@ -10,17 +11,26 @@ import random
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from .actors import Actor
 from .db import Database
-from .models import Interest, Participant, ParticipantInterest, ParticipantStatus
+from .models import Interest, Participant, ParticipantInterest, ParticipantStatus, SurveyStatus
 from .population import BAERUM_POPULATION_CSV, BAERUM_SOURCE, import_population
 from .reference import BAERUM_DISTRICTS
 from .roles import Role
 from .secrets import ServerKey
 from .staff import Enrolment, create_staff
+from .survey_files import read_survey_file
+from .surveys import create_survey, set_survey_status
 
 PARTICIPANTS = 440
+
+# The seed's three surveys from 2019, oldest first; each ran its course and is closed.
+SURVEY_FILES = tuple(
+    Path(__file__).parent / "data" / "surveys" / name
+    for name in ("min-side.yaml", "nettsider.yaml", "klima.yaml")
+)
 
 SOURCES = {  # recruitment channel → share of sign-ups, after the seed's list
     "Budstikka": 0.22,
@@ -82,7 +92,26 @@ def build_demo(db: Database, key: ServerKey, *, seed: int = 2019) -> DemoLogin:
     ]
     _add_participants(db, rng, seed)
     import_population(db, actor=operator, path=BAERUM_POPULATION_CSV, source_note=BAERUM_SOURCE)
+    _add_surveys(db, _staff_actor(db, DEMO_STAFF[1][0]))  # the editor
     return DemoLogin(DEMO_STAFF[0][0], password, enrolments[0])
+
+
+def _staff_actor(db: Database, username: str) -> Actor:
+    from sqlmodel import select
+
+    from .models import Staff
+
+    with db.read() as session:
+        staff = session.exec(select(Staff).where(Staff.username == username)).one()
+    return Actor(id=staff.id, username=staff.username, role=Role(staff.role))
+
+
+def _add_surveys(db: Database, editor: Actor) -> None:
+    """The seed's surveys, read from their YAML files as `panel survey import` reads them."""
+    for path in SURVEY_FILES:
+        survey_id = create_survey(db, actor=editor, spec=read_survey_file(path))
+        set_survey_status(db, actor=editor, survey_id=survey_id, status=SurveyStatus.open)
+        set_survey_status(db, actor=editor, survey_id=survey_id, status=SurveyStatus.closed)
 
 
 def _add_participants(db: Database, rng: random.Random, seed: int) -> None:

@@ -209,9 +209,9 @@ def _condition_problems(spec: SurveySpec, index: int, q: QuestionSpec) -> list[t
             continue
         if not values:
             found.append(("show_if", f"names no answer of {key!r}"))
-        allowed = target.values()
+        allowed = {value.strip() for value in target.values()}
         for value in values:
-            if value not in allowed:
+            if value.strip() not in allowed:
                 found.append(("show_if", f"{key!r} has no answer {value!r}"))
     return found
 

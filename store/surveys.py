@@ -290,7 +290,7 @@ def _load_spec(session: Session, survey: Survey) -> SurveySpec:
                 min_label=q.min_label,
                 max_label=q.max_label,
                 max_length=q.max_length,
-                show_if={k: list(v) for k, v in q.show_if.items()} if q.show_if else None,
+                show_if=_condition(q.show_if),
                 id=q.id,
             )
             for q in questions
@@ -301,21 +301,32 @@ def _load_spec(session: Session, survey: Survey) -> SurveySpec:
 def _refuse_destructive(before: SurveySpec, after: SurveySpec) -> None:
     """Refuse a change that would leave answers already given without their question or option."""
     kept = {q.id: q for q in after.questions if q.id is not None}
+    answered = "the survey has answers"
     for old in before.questions:
         new = kept.get(old.id)
         name = f"question {old.key!r}"
         if new is None:
-            raise Refused(f"{name} has answers and cannot be deleted; duplicate the survey instead")
+            raise Refused(f"{answered}, {name} cannot be deleted; duplicate the survey instead")
         if new.kind != old.kind:
-            raise Refused(f"{name} has answers; it cannot change from {old.kind} to {new.kind}")
+            raise Refused(f"{answered}, {name} cannot change from {old.kind} to {new.kind}")
         labels = {o.id: o.label for o in new.options if o.id is not None}
         for option in old.options:
             if option.id not in labels:
-                raise Refused(f"{name} has answers; its option {option.label!r} cannot be deleted")
+                raise Refused(f"{answered}, option {option.label!r} of {name} cannot be deleted")
         if _narrower(old.min_value, new.min_value, low=True) or _narrower(
             old.max_value, new.max_value, low=False
         ):
-            raise Refused(f"{name} has answers; its range can grow but not shrink")
+            raise Refused(f"{answered}, the range of {name} can grow but not shrink")
+
+
+def _condition(show_if: dict | None) -> dict[str, list[str]] | None:
+    """A show_if as the store keeps it: each key to a list of trimmed answers."""
+    if not show_if:
+        return None
+    return {
+        key: [str(v).strip() for v in ([values] if isinstance(values, str) else values)]
+        for key, values in show_if.items()
+    }
 
 
 def _narrower(old: int | None, new: int | None, *, low: bool) -> bool:
@@ -359,7 +370,7 @@ def _save_questions(session: Session, survey_id: int, spec: SurveySpec) -> None:
         row.min_value, row.max_value = q.min_value, q.max_value
         row.min_label, row.max_label = q.min_label or None, q.max_label or None
         row.max_length = q.max_length
-        row.show_if = {k: list(v) for k, v in q.show_if.items()} if q.show_if else None
+        row.show_if = _condition(q.show_if)
         session.add(row)
         session.flush()
         assert row.id is not None

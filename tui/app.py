@@ -52,6 +52,17 @@ class PanelApp(App[int]):
         Binding(
             "ctrl+p", "command_palette", _("commands"), id="palette", show=False, priority=True
         ),
+        # Focus moves as Tab is read, so the keys typed right after it reach the next field
+        # even when they arrive in the same burst (a fast typist, or a paste, over SSH).
+        Binding("tab", "focus_next", _("Next field"), id="next-field", show=False, priority=True),
+        Binding(
+            "shift+tab",
+            "focus_previous",
+            _("Previous field"),
+            id="previous-field",
+            show=False,
+            priority=True,
+        ),
     ]
 
     def __init__(

@@ -16,7 +16,7 @@ from .settings import Settings, SettingsError, load_settings
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import cli_admin, cli_demo, cli_import, cli_population
+    from . import cli_admin, cli_demo, cli_import, cli_population, cli_survey
 
     parser = argparse.ArgumentParser(
         prog="panel", description="Innbyggerpanelet: the citizen panel, run from a terminal."
@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_admin.add_commands(commands)
     cli_import.add_commands(commands)
     cli_population.add_commands(commands)
+    cli_survey.add_commands(commands)
     return parser
 
 

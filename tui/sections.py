@@ -15,10 +15,12 @@ from .screens.home import HomeScreen
 from .screens.representation import RepresentationScreen
 from .screens.roster import RosterScreen
 from .screens.staff_admin import StaffAdminScreen
+from .screens.surveys import SurveysScreen
 
 EVERYONE = frozenset(Role)
 ADMIN = frozenset({Role.admin})
 STAFF_WHO_SEE_NAMES = frozenset({Role.admin, Role.editor})
+EDITORS = frozenset({Role.admin, Role.editor})
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,34 @@ SECTIONS: dict[str, Section] = {
             SectionAction(
                 N_("Export"), N_("The participants shown, to CSV or XLSX"), "export", ADMIN
             ),
+        ),
+    ),
+    "surveys": Section(
+        N_("Surveys"),
+        N_("Write, preview, open and close surveys"),
+        "f4",
+        SurveysScreen,
+        EVERYONE,
+        (
+            SectionAction(N_("New survey"), N_("Write a survey from scratch"), "add", EDITORS),
+            SectionAction(
+                N_("Preview survey"), N_("The selected survey as residents see it"), "preview"
+            ),
+            SectionAction(
+                N_("Duplicate survey"),
+                N_("A new draft from the selected survey"),
+                "duplicate",
+                EDITORS,
+            ),
+            SectionAction(N_("Open survey"), N_("Start taking answers"), "open_survey", EDITORS),
+            SectionAction(N_("Close survey"), N_("Stop taking answers"), "close_survey", EDITORS),
+            SectionAction(
+                N_("Archive survey"), N_("Out of the everyday list"), "archive_survey", EDITORS
+            ),
+            SectionAction(
+                N_("Import survey"), N_("A survey from a YAML file"), "import_file", EDITORS
+            ),
+            SectionAction(N_("Export survey"), N_("The selected survey to a YAML file"), "export"),
         ),
     ),
     "representation": Section(

@@ -8,10 +8,13 @@ from datetime import UTC, datetime
 import pyotp
 from sqlmodel import select
 
+from store.actors import Actor
 from store.auth import authenticate
 from store.demo import PARTICIPANTS, SOURCES, build_demo, demo_totp_secret
 from store.models import Participant, ParticipantInterest
 from store.reference import BAERUM_DISTRICTS, age_band
+from store.survey_spec import KINDS, problems
+from store.surveys import get_survey, list_surveys
 
 
 def test_demo_panel(db, key):
@@ -35,6 +38,32 @@ def test_demo_panel(db, key):
     assert bands["16–24"] == min(bands.values())
     assert bands["16–24"] < 0.10 * PARTICIPANTS
     assert len(links) >= PARTICIPANTS
+
+    rows = list_surveys(db, actor=Actor.operator())  # newest first
+    assert [(r.title, r.status, r.anonymous) for r in rows] == [
+        ("Klima i Bærum", "closed", True),
+        ("Våre nettsider", "closed", True),
+        ("Bli med og test Min side", "closed", False),
+    ]
+    assert [(r.opens_on.isoformat(), r.closes_on.isoformat()) for r in rows] == [
+        ("2019-10-14", "2019-11-01"),
+        ("2019-09-09", "2019-09-27"),
+        ("2019-06-03", "2019-06-21"),
+    ]
+    specs = [get_survey(db, actor=Actor.operator(), survey_id=r.id).spec for r in rows]
+    assert [len(spec.questions) for spec in specs] == [r.questions for r in rows] == [7, 6, 7]
+    assert all(problems(spec) == [] for spec in specs)
+    assert {q.kind for spec in specs for q in spec.questions} == set(KINDS)
+    klima = specs[0]
+    assert [q.key for q in klima.questions] == [
+        "aware", "worry", "worry_most", "measures", "car_days", "habits", "ideas"
+    ]  # fmt: skip
+    worry = klima.question("worry")
+    assert worry is not None
+    assert (worry.min_value, worry.max_value) == (1, 5)
+    assert (worry.min_label, worry.max_label) == ("Ikke bekymret", "Svært bekymret")
+    assert klima.question("ideas").show_if == {"aware": ["Ja"]}
+    assert klima.question("worry_most").show_if == {"worry": ["4", "5"]}
 
     code = pyotp.TOTP(demo_totp_secret(db, key, username=login.username)).now()
     actor = authenticate(db, key, username=login.username, password=login.password, code=code)

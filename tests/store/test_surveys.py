@@ -178,11 +178,11 @@ def test_answers_protect_questions_and_options_but_allow_wording_fixes(db) -> No
         version = get_survey(db, actor=ADMIN, survey_id=survey_id).version
         save_survey(db, actor=ADMIN, survey_id=survey_id, spec=spec, version=version)
 
-    with pytest.raises(Refused, match="'aware' has answers and cannot be deleted"):
+    with pytest.raises(Refused, match="answers, question 'aware' cannot be deleted"):
         attempt(lambda s: s.questions.pop(0) and s.questions[2].__setattr__("show_if", None))
     with pytest.raises(Refused, match="cannot change from single to multiple"):
         attempt(lambda s: setattr(s.questions[0], "kind", "multiple"))
-    with pytest.raises(Refused, match="option 'Usikker' cannot be deleted"):
+    with pytest.raises(Refused, match="option 'Usikker' of question 'aware' cannot be deleted"):
         attempt(lambda s: s.questions[0].options.pop())
     with pytest.raises(Refused, match="can grow but not shrink"):
         attempt(lambda s: setattr(s.questions[1], "max_value", 4))

@@ -359,3 +359,48 @@ def test_roster_search_and_open_a_participant(demo_home, tmux_session):
     assert "Traceback" not in participant
     session.send("Escape")
     session.wait_for(re.compile(rf"\b{shown} of {total}\b"))
+
+
+def test_write_a_survey_and_preview_it(tmp_path_factory, tmux_session):
+    # A demo of its own: the admin's code is accepted once, and other tests log in as admin.
+    home = tmp_path_factory.mktemp("survey-home")
+    run_panel("demo", "--no-app", env=demo_env(home))
+    session = tmux_session(demo_env(home, PANEL_LANGUAGE="en"))
+    secret = start_demo(session, width=100, height=32)
+    session.wait_for(TITLE_EN)
+    log_in(session, "demo", demo_password(home), pyotp.TOTP(secret).now())
+    session.wait_for("Logged in as demo")
+
+    session.send("F4")
+    surveys = session.wait_for("Answered")
+    assert "Klima" in surveys  # the seed's surveys are in the demo
+    session.send("n")
+    session.wait_for("f5 Preview")  # the editor's footer: it is ready for keys
+    session.type("Sykkelveier på Fornebu")
+    session.send(*["Tab"] * 6)  # introduction, thanks, anonymous, opens, closes, questions
+    session.send("a")
+    session.wait_for("^s Done")  # the question form's footer
+    session.type("Sykler du til jobben?")
+    session.send(*["Tab"] * 4)  # id, required, the options list, the new option field
+    for n, option in enumerate(("Ja", "Nei", "Av og til"), start=1):
+        session.type(option)
+        session.send("Enter")
+        session.wait_for(f"{n}. {option}")  # as a person does: look, then type the next
+    session.send("C-s")
+    session.wait_for("1. Sykler du til jobben?")
+    session.send("C-s")
+    saved = session.wait_for("version 1")
+    assert "draft" in saved and "Traceback" not in saved
+
+    session.send("F5")
+    session.wait_for("Preview: nothing you answer here is saved")
+    session.send("C-n")
+    question = session.wait_for("Question 1 of 1")
+    assert "Av og til" in question
+    session.send("C-n")  # not required: on to the thanks
+    session.wait_for("Thank you for your answers!")
+    session.send("Escape")
+    time.sleep(0.3)
+    session.send("Escape")
+    listed = session.wait_for("Sykkelveier på Fornebu")
+    assert "draft" in listed

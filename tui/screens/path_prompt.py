@@ -1,0 +1,51 @@
+"""Asks for a file on the server: a path typed in, ~ allowed; gives back the path or None."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Footer, Input, Label, Static
+
+from ..i18n import _
+from .base import PanelModal
+
+
+class PathPrompt(PanelModal["Path | None"]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", _("Cancel"), id="path-cancel"),
+    ]
+
+    def __init__(self, title: str, hint: str, default: str) -> None:
+        super().__init__()
+        self.title_text, self.hint, self.default = title, hint, default
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Static(self.title_text, classes="dialog-title")
+            with Horizontal(classes="field"):
+                yield Label(_("File"))
+                yield Input(self.default, id="path")
+            yield Static(self.hint, classes="hint")
+            yield Static("", classes="form-error", id="path-error")
+            with Horizontal(classes="buttons"):
+                yield Button(_("OK"), id="ok", variant="primary")
+                yield Button(_("Cancel"), id="cancel")
+        yield Footer()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#ok")
+    def _chosen(self) -> None:
+        text = self.query_one("#path", Input).value.strip()
+        if not text:
+            self.query_one("#path-error", Static).update(_("Give a file name."))
+            return
+        self.dismiss(Path(text).expanduser())
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
