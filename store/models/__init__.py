@@ -12,7 +12,7 @@ SQLModel.metadata.naming_convention = {
 
 from .audit import AuditEvent  # noqa: E402
 from .events import Event, EventInvite, RsvpState  # noqa: E402
-from .outbox import Message, MessageStatus  # noqa: E402
+from .outbox import Message, MessageStatus, PanelFlag, SendBatch  # noqa: E402
 from .participants import (  # noqa: E402
     Interest,
     Participant,
@@ -42,6 +42,7 @@ __all__ = [
     "Message",
     "MessageStatus",
     "Option",
+    "PanelFlag",
     "Participant",
     "ParticipantInterest",
     "ParticipantStatus",
@@ -52,6 +53,7 @@ __all__ = [
     "Response",
     "Role",
     "RsvpState",
+    "SendBatch",
     "Staff",
     "Survey",
     "SurveyStatus",

@@ -30,11 +30,17 @@ class Message(SQLModel, table=True):
     )
     survey_id: int | None = Field(default=None, foreign_key="survey.id", ondelete="SET NULL")
     event_id: int | None = Field(default=None, foreign_key="event.id", ondelete="SET NULL")
+    batch_id: int | None = Field(
+        default=None, foreign_key="send_batch.id", index=True, ondelete="SET NULL"
+    )
     to_address: str | None = None
     subject: str = ""
     body_text: str = ""
     body_html: str | None = None
     headers: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    # The personal links the body refers to, encrypted with the server key: a copy of the
+    # database alone cannot answer or unsubscribe for anyone. Cleared once the message is sent.
+    sealed: str | None = None
     status: str = MessageStatus.queued
     priority: int = 0
     attempts: int = 0
@@ -45,3 +51,32 @@ class Message(SQLModel, table=True):
     lease_expires_at: Moment = moment()
     created_at: datetime = created_at()
     sent_at: Moment = moment()
+
+
+class SendBatch(SQLModel, table=True):
+    """One send or reminder round: who chose whom, by which rule, from which seed."""
+
+    __tablename__ = "send_batch"  # type: ignore[assignment]
+
+    id: int | None = Field(default=None, primary_key=True)
+    survey_id: int | None = Field(
+        default=None, foreign_key="survey.id", index=True, ondelete="CASCADE"
+    )
+    kind: str  # invitation, reminder
+    seed: int | None = None  # the random draw can be repeated from it
+    criteria: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    summary: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    size: int = 0
+    created_by: int | None = Field(default=None, foreign_key="staff.id", ondelete="SET NULL")
+    created_by_name: str | None = None
+    created_at: datetime = created_at()
+
+
+class PanelFlag(SQLModel, table=True):
+    """A switch every process reads from the database, such as "sending is paused"."""
+
+    __tablename__ = "panel_flag"  # type: ignore[assignment]
+
+    name: str = Field(primary_key=True)
+    value: str = ""
+    updated_at: Moment = moment()

@@ -37,6 +37,9 @@ class Participant(SQLModel, table=True):
     confirmed_at: Moment = moment()
     last_contacted_at: Moment = moment(index=True)
     erased_at: Moment = moment()
+    # A mail server refused the address for good (5xx to RCPT): no more email until it is fixed.
+    undeliverable_at: Moment = moment()
+    undeliverable_reason: str | None = None
 
 
 class Interest(SQLModel, table=True):

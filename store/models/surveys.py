@@ -34,6 +34,9 @@ class Survey(SQLModel, table=True):
     status: str = Field(default=SurveyStatus.draft, index=True)
     opens_at: Moment = moment()
     closes_at: Moment = moment()
+    # Reminders: sent this many days after the invitation (None: only by hand), at most this many.
+    remind_after_days: int | None = None
+    max_reminders: int = 1
     # Raised by every save; a save that read an older number lost a race and is refused.
     version: int = 1
     created_by: int | None = Field(default=None, foreign_key="staff.id", ondelete="SET NULL")
@@ -75,6 +78,10 @@ class Invitation(SQLModel, table=True):
     participant_id: int = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
     # HMAC of the personal link's token under the server key; the token itself is never stored.
     token_hash: str = Field(unique=True)
+    batch_id: int | None = Field(
+        default=None, foreign_key="send_batch.id", index=True, ondelete="SET NULL"
+    )
+    reminders: int = 0
     created_at: datetime = created_at()
     sent_at: Moment = moment()
     reminded_at: Moment = moment()
