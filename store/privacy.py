@@ -235,7 +235,7 @@ def _scrub_messages(session: Session, person: Participant) -> tuple[int, int]:
             cancelled += 1
         message.participant_id = None
         message.to_address = message.body_html = message.headers = message.last_error = None
-        message.sealed = None
+        message.sealed = message.fields = None
         message.subject = message.body_text = ERASED
         session.add(message)
     return len(messages), cancelled

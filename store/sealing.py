@@ -11,22 +11,39 @@ Viewing a message shows it as sent, with each placeholder standing where its lin
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 from typing import Any
 
-from .secrets import ServerKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from .secrets import ServerKey, ServerKeyError
 
 LINK = "[[link]]"  # the resident's personal link (answer a survey, confirm, RSVP)
 UNSUBSCRIBE = "[[unsubscribe]]"  # one-click unsubscribe (RFC 8058)
 
 
 def seal(key: ServerKey, links: dict[str, str]) -> str:
-    """`links` (placeholder → URL) encrypted with the server key."""
-    return key.encrypt(json.dumps(links, sort_keys=True))
+    """`links` (placeholder → URL) encrypted with a key derived from the server key.
+
+    AES-GCM with a random 96-bit nonce: authenticated, and quick enough to seal a send to a
+    hundred thousand people in a fraction of a second.
+    """
+    nonce = os.urandom(12)
+    data = AESGCM(key.derive("outbox-links")).encrypt(nonce, json.dumps(links).encode(), None)
+    return base64.urlsafe_b64encode(nonce + data).decode("ascii")
 
 
 def open_links(key: ServerKey, sealed: str | None) -> dict[str, str]:
-    return json.loads(key.decrypt(sealed)) if sealed else {}
+    if not sealed:
+        return {}
+    raw = base64.urlsafe_b64decode(sealed.encode("ascii"))
+    try:
+        plain = AESGCM(key.derive("outbox-links")).decrypt(raw[:12], raw[12:], None)
+    except Exception as exc:  # InvalidTag: another key, or tampered with
+        raise ServerKeyError("these links were sealed with another server key") from exc
+    return json.loads(plain)
 
 
 def fill(text: str, links: dict[str, str]) -> str:

@@ -12,7 +12,7 @@ SQLModel.metadata.naming_convention = {
 
 from .audit import AuditEvent  # noqa: E402
 from .events import Event, EventInvite, RsvpState  # noqa: E402
-from .outbox import Message, MessageStatus, PanelFlag, SendBatch  # noqa: E402
+from .outbox import Letter, Message, MessageStatus, PanelFlag, SendBatch  # noqa: E402
 from .participants import (  # noqa: E402
     Interest,
     Participant,
@@ -39,6 +39,7 @@ __all__ = [
     "EventInvite",
     "Interest",
     "Invitation",
+    "Letter",
     "Message",
     "MessageStatus",
     "Option",

@@ -33,6 +33,12 @@ class Message(SQLModel, table=True):
     batch_id: int | None = Field(
         default=None, foreign_key="send_batch.id", index=True, ondelete="SET NULL"
     )
+    # A message of a send shares its letter with the rest of the send (subject, bodies and
+    # headers with placeholders); `fields` fills the person's placeholders, e.g. {"name": …}.
+    letter_id: int | None = Field(
+        default=None, foreign_key="letter.id", index=True, ondelete="SET NULL"
+    )
+    fields: dict[str, str] | None = Field(default=None, sa_type=JSON)
     to_address: str | None = None
     subject: str = ""
     body_text: str = ""
@@ -69,6 +75,22 @@ class SendBatch(SQLModel, table=True):
     size: int = 0
     created_by: int | None = Field(default=None, foreign_key="staff.id", ondelete="SET NULL")
     created_by_name: str | None = None
+    created_at: datetime = created_at()
+
+
+class Letter(SQLModel, table=True):
+    """The text of one send's email in one language, written once for all its messages."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: int | None = Field(
+        default=None, foreign_key="send_batch.id", index=True, ondelete="CASCADE"
+    )
+    kind: str
+    language: str
+    subject: str
+    body_text: str
+    body_html: str | None = None
+    headers: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     created_at: datetime = created_at()
 
 

@@ -78,6 +78,9 @@ class Invitation(SQLModel, table=True):
     participant_id: int = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
     # HMAC of the personal link's token under the server key; the token itself is never stored.
     token_hash: str = Field(unique=True)
+    # Random; the token is a keyed hash of it, so reminders can repeat the same link while a
+    # copy of the database alone cannot make it (see store/links.py).
+    link_salt: str | None = None
     batch_id: int | None = Field(
         default=None, foreign_key="send_batch.id", index=True, ondelete="SET NULL"
     )

@@ -1,8 +1,9 @@
-"""sending: send batches, sealed personal links, reminders, undeliverable addresses, flags
+"""sending: send batches and their letters, sealed personal links, reminders,
+undeliverable addresses, panel-wide flags
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-27 04:45:26.361940
+Create Date: 2026-11-27 04:51:02.585060
 """
 
 from collections.abc import Sequence
@@ -45,7 +46,24 @@ def upgrade() -> None:
     with op.batch_alter_table('send_batch', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_send_batch_survey_id'), ['survey_id'], unique=False)
 
+    op.create_table('letter',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('batch_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('language', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('subject', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('body_text', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('body_html', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('headers', sa.JSON(), nullable=True),
+    sa.Column('created_at', store.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['batch_id'], ['send_batch.id'], name=op.f('fk_letter_batch_id_send_batch'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_letter'))
+    )
+    with op.batch_alter_table('letter', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_letter_batch_id'), ['batch_id'], unique=False)
+
     with op.batch_alter_table('invitation', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('link_salt', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
         batch_op.add_column(sa.Column('batch_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('reminders', sa.Integer(), nullable=False, server_default='0'))
         batch_op.create_index(batch_op.f('ix_invitation_batch_id'), ['batch_id'], unique=False)
@@ -53,9 +71,13 @@ def upgrade() -> None:
 
     with op.batch_alter_table('message', schema=None) as batch_op:
         batch_op.add_column(sa.Column('batch_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('letter_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('fields', sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column('sealed', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
         batch_op.create_index(batch_op.f('ix_message_batch_id'), ['batch_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_message_letter_id'), ['letter_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_message_batch_id_send_batch'), 'send_batch', ['batch_id'], ['id'], ondelete='SET NULL')
+        batch_op.create_foreign_key(batch_op.f('fk_message_letter_id_letter'), 'letter', ['letter_id'], ['id'], ondelete='SET NULL')
 
     with op.batch_alter_table('participant', schema=None) as batch_op:
         batch_op.add_column(sa.Column('undeliverable_at', store.timeutil.UTCDateTime(timezone=True), nullable=True))
@@ -79,9 +101,13 @@ def downgrade() -> None:
         batch_op.drop_column('undeliverable_at')
 
     with op.batch_alter_table('message', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_message_letter_id_letter'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_message_batch_id_send_batch'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_message_letter_id'))
         batch_op.drop_index(batch_op.f('ix_message_batch_id'))
         batch_op.drop_column('sealed')
+        batch_op.drop_column('fields')
+        batch_op.drop_column('letter_id')
         batch_op.drop_column('batch_id')
 
     with op.batch_alter_table('invitation', schema=None) as batch_op:
@@ -89,7 +115,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_invitation_batch_id'))
         batch_op.drop_column('reminders')
         batch_op.drop_column('batch_id')
+        batch_op.drop_column('link_salt')
 
+    with op.batch_alter_table('letter', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_letter_batch_id'))
+
+    op.drop_table('letter')
     with op.batch_alter_table('send_batch', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_send_batch_survey_id'))
 

@@ -1,0 +1,118 @@
+"""The panel's emails, written once per language from Jinja2 templates.
+
+Each kind of email has a plain-text template per language (`mail/templates/KIND.LANG.txt.j2`):
+its first line is the subject, blank lines part the paragraphs, the paragraph holding
+`[[link]]` becomes the button of the HTML part, and the one holding `[[unsubscribe]]` its
+footer. So the wording lives in one place and both parts always say the same. The letters keep
+the placeholders `[[name]]`, `[[link]]` and `[[unsubscribe]]`: the store fills in the name as
+it queues each email, and the dispatcher the links as it sends. No images, no tracking.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from email.utils import parseaddr
+from functools import cache
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from store.sealing import LINK, UNSUBSCRIBE
+from store.sending import Letter
+
+LANGUAGES = ("nb", "en")
+KINDS = ("invitation", "reminder")
+LINK_HINT = {
+    "nb": "Virker ikke knappen? Kopier denne lenken til nettleseren:",
+    "en": "If the button does not work, copy this link into your browser:",
+}
+MONTHS_NB = [
+    "januar",
+    "februar",
+    "mars",
+    "april",
+    "mai",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "desember",
+]
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("mail", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def long_date(day: date, language: str) -> str:
+    if language == "nb":
+        return f"{day.day}. {MONTHS_NB[day.month - 1]} {day.year}"
+    return f"{day.day} {day.strftime('%B')} {day.year}"
+
+
+def sender_name(mail_from: str) -> str:
+    name, address = parseaddr(mail_from)
+    return name or address
+
+
+def letter(kind: str, language: str, **context) -> Letter:
+    """One email of `kind` in `language`; `context` fills the template."""
+    text = _environment().get_template(f"{kind}.{language}.txt.j2").render(**context)
+    subject, _newline, body = text.partition("\n")
+    body = body.strip("\n") + "\n"
+    blocks, footer = [], ""
+    for paragraph in re.split(r"\n\s*\n", body.strip()):
+        lines = paragraph.splitlines()
+        if UNSUBSCRIBE in paragraph:
+            footer = paragraph.replace(UNSUBSCRIBE, "").strip()
+        elif LINK in paragraph:
+            label = paragraph.replace(LINK, "").strip().rstrip(":").strip()
+            blocks.append({"button": label, "lines": []})
+        else:
+            blocks.append({"button": None, "lines": lines})
+    html = (
+        _environment()
+        .get_template("letter.html.j2")
+        .render(
+            lang=language,
+            subject=subject.strip(),
+            blocks=blocks,
+            footer=footer,
+            link_hint=LINK_HINT[language],
+        )
+    )
+    return Letter(subject=subject.strip(), text=body, html=html)
+
+
+def survey_letters(
+    kind: str,
+    *,
+    title: str,
+    intro: str,
+    anonymous: bool,
+    closes_on: date | None,
+    mail_from: str,
+) -> dict[str, Letter]:
+    """An invitation or a reminder for a survey, in every language residents may have."""
+    return {
+        language: letter(
+            kind,
+            language,
+            title=title,
+            intro=intro,
+            anonymous=anonymous,
+            closes_on=long_date(closes_on, language) if closes_on else None,
+            sender=sender_name(mail_from),
+        )
+        for language in LANGUAGES
+    }

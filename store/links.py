@@ -1,0 +1,48 @@
+"""Residents' personal links: to answer a survey, and to unsubscribe with one click.
+
+An invitation's token is a keyed hash (under the server key) of a random salt kept on the
+invitation, so a reminder can repeat the link of the first email. The database holds the salt
+and a keyed hash of the token, never the token: a copy of the database alone cannot answer for
+anyone. Unsubscribe links carry the participant's id and a keyed hash of it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+
+from .secrets import ServerKey
+
+SALT_BYTES = 16  # 128 bits of randomness behind every token
+
+
+def new_salt() -> str:
+    return secrets.token_hex(SALT_BYTES)
+
+
+def invitation_token(key: ServerKey, salt: str) -> str:
+    digest = hmac.new(key.derive("invitation-link"), salt.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:24]).decode("ascii")  # 192 bits, 32 characters
+
+
+def token_hash(key: ServerKey, token: str) -> str:
+    """What the invitation row stores, and what an incoming link is looked up by."""
+    return key.mac("invitation", token)
+
+
+def survey_link(base_url: str, token: str) -> str:
+    return f"{base_url}/s/{token}"
+
+
+def unsubscribe_code(key: ServerKey, participant_id: int) -> str:
+    return key.mac("unsubscribe", str(participant_id))[:32]
+
+
+def unsubscribe_link(key: ServerKey, base_url: str, participant_id: int) -> str:
+    return f"{base_url}/u/{participant_id}/{unsubscribe_code(key, participant_id)}"
+
+
+def unsubscribe_code_ok(key: ServerKey, participant_id: int, code: str) -> bool:
+    return hmac.compare_digest(unsubscribe_code(key, participant_id), code)

@@ -1,0 +1,404 @@
+"""Queueing a survey's invitations and reminders: the invitations and their emails in one go.
+
+Everything a send writes — the batch with its seed and rule, one invitation per person, one
+outbox row per email, the participants' last-contacted times and the audit entry — is written
+in one transaction, so a crash leaves all of it or none. Each email is written from letters
+already rendered per language (`Letter`: subject, text and HTML holding the placeholders
+`[[name]]`, `[[link]]` and `[[unsubscribe]]`); the name is filled in here, the links are sealed
+(see store/sealing.py) and filled in by the dispatcher as it sends.
+"""
+
+from __future__ import annotations
+
+import html
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import parseaddr
+from functools import cached_property
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from . import audit
+from .actors import Actor
+from .db import Database, bulk_insert
+from .errors import NotFound, Refused
+from .links import invitation_token, new_salt, survey_link, token_hash, unsubscribe_link
+from .models import (
+    Invitation,
+    Message,
+    MessageStatus,
+    Participant,
+    ParticipantStatus,
+    SendBatch,
+    Survey,
+    SurveyStatus,
+)
+from .models import (
+    Letter as LetterRow,
+)
+from .roles import Role
+from .sampling import Plan
+from .sealing import LINK, UNSUBSCRIBE, seal
+from .secrets import ServerKey
+from .timeutil import utcnow
+
+NAME = "[[name]]"
+CHUNK = 2000  # ids per IN list: well under SQLite's limit on bound variables
+BULK = 20_000  # rows per executemany
+
+
+@dataclass(frozen=True)
+class Letter:
+    """One email for one language, with placeholders for the person and their links."""
+
+    subject: str
+    text: str
+    html: str
+
+
+@dataclass(frozen=True)
+class Mailing:
+    """How queued email is addressed: the sender, and where residents' pages live."""
+
+    mail_from: str
+    base_url: str
+
+    @cached_property
+    def domain(self) -> str:
+        """The sender's domain, which every Message-ID is made on."""
+        return parseaddr(self.mail_from)[1].rpartition("@")[2] or "localhost"
+
+
+@dataclass(frozen=True)
+class Queued:
+    batch_id: int | None
+    queued: int  # emails queued
+    skipped: int  # chosen, but invited meanwhile, or no longer active
+
+
+def queue_invitations(
+    db: Database,
+    key: ServerKey,
+    *,
+    actor: Actor,
+    plan: Plan,
+    letters: dict[str, Letter],
+    mailing: Mailing,
+) -> Queued:
+    """Invite the people `plan` chose to its survey (which must be open)."""
+    actor.require(Role.admin, Role.editor)
+    now = utcnow()
+    with db.write() as session:
+        survey = _open_survey(session, plan.survey_id)
+        invited = set(
+            session.exec(
+                select(Invitation.participant_id).where(Invitation.survey_id == survey.id)
+            ).all()
+        )
+        people = [p for p in _people(session, plan.chosen) if p[0] not in invited]
+        batch = SendBatch(
+            survey_id=survey.id,
+            kind="invitation",
+            seed=plan.seed,
+            criteria=plan.selection.criteria(),
+            summary=plan.summary(),
+            size=len(people),
+            created_by=actor.id,
+            created_by_name=actor.username,
+        )
+        session.add(batch)
+        session.flush()
+        stored = _store_letters(session, batch, "invitation", letters, mailing)
+        invitations, messages = [], []
+        for person_id, name, email, language in people:
+            salt = new_salt()
+            token = invitation_token(key, salt)
+            invitations.append(
+                dict(
+                    survey_id=survey.id,
+                    participant_id=person_id,
+                    token_hash=token_hash(key, token),
+                    link_salt=salt,
+                    batch_id=batch.id,
+                    reminders=0,
+                    created_at=now,
+                    sent_at=None,
+                )
+            )
+            messages.append(
+                _message(
+                    key,
+                    stored,
+                    mailing,
+                    kind="invitation",
+                    dedupe=f"invite:{survey.id}:{person_id}",
+                    person=(person_id, name, email, language),
+                    token=token,
+                    survey_id=survey.id,
+                    batch_id=batch.id,
+                    now=now,
+                )
+            )
+        _write(session, people, invitations, messages, now)
+        audit.record(
+            session,
+            actor=actor,
+            action="survey.invitations_queued",
+            target_kind="survey",
+            target_id=survey.id,
+            detail={"batch": batch.id, "queued": len(messages), "seed": plan.seed},
+        )
+        return Queued(batch.id, len(messages), len(plan.chosen) - len(people))
+
+
+def queue_reminders(
+    db: Database,
+    key: ServerKey,
+    *,
+    actor: Actor,
+    survey_id: int,
+    letters: dict[str, Letter],
+    mailing: Mailing,
+    due_only: bool = False,
+) -> Queued:
+    """Remind invited people who have not answered, up to the survey's maximum.
+
+    `due_only` (the scheduled round) reminds only those whose invitation, or last reminder, is
+    at least the survey's `remind_after_days` old; by hand, everyone not yet answered.
+    """
+    actor.require(Role.admin, Role.editor)
+    now = utcnow()
+    with db.write() as session:
+        survey = _open_survey(session, survey_id)
+        if due_only and survey.remind_after_days is None:
+            return Queued(None, 0, 0)
+        query = (
+            select(Invitation, Participant.name, Participant.email, Participant.language)
+            .join(Participant, col(Participant.id) == Invitation.participant_id)
+            .where(
+                Invitation.survey_id == survey_id,
+                col(Invitation.completed_at).is_(None),
+                Invitation.reminders < survey.max_reminders,
+                Participant.status == ParticipantStatus.active,
+                col(Participant.undeliverable_at).is_(None),
+                col(Participant.email).is_not(None),
+                col(Invitation.link_salt).is_not(None),
+            )
+        )
+        if due_only:
+            wait = timedelta(days=survey.remind_after_days or 0)
+            query = query.where(col(Invitation.created_at) <= now - wait)
+        rows = [
+            row
+            for row in session.exec(query).all()
+            if not due_only or _reminder_due(row[0], now, survey.remind_after_days or 0)
+        ]
+        if not rows:
+            return Queued(None, 0, 0)
+        batch = SendBatch(
+            survey_id=survey_id,
+            kind="reminder",
+            criteria={"due_only": due_only, "max_reminders": survey.max_reminders},
+            size=len(rows),
+            created_by=actor.id,
+            created_by_name=actor.username,
+        )
+        session.add(batch)
+        session.flush()
+        stored = _store_letters(session, batch, "reminder", letters, mailing)
+        messages = []
+        for invitation, name, email, language in rows:
+            number = invitation.reminders + 1
+            token = invitation_token(key, invitation.link_salt or "")
+            messages.append(
+                _message(
+                    key,
+                    stored,
+                    mailing,
+                    kind="reminder",
+                    dedupe=f"remind:{survey_id}:{invitation.participant_id}:{number}",
+                    person=(invitation.participant_id, name, email, language),
+                    token=token,
+                    survey_id=survey_id,
+                    batch_id=batch.id,
+                    now=now,
+                )
+            )
+        ids = [invitation.id for invitation, *_rest in rows]
+        for chunk in _chunks(ids):
+            session.execute(
+                update(Invitation)
+                .where(col(Invitation.id).in_(chunk))
+                .values(reminders=Invitation.reminders + 1, reminded_at=now)
+                .execution_options(synchronize_session=False)
+            )
+        _write(session, [(inv.participant_id,) for inv, *_r in rows], [], messages, now)
+        audit.record(
+            session,
+            actor=actor,
+            action="survey.reminders_queued",
+            target_kind="survey",
+            target_id=survey_id,
+            detail={"batch": batch.id, "queued": len(messages), "due_only": due_only},
+        )
+        return Queued(batch.id, len(messages), 0)
+
+
+def _reminder_due(invitation: Invitation, now: datetime, days: int) -> bool:
+    last = invitation.reminded_at or invitation.created_at
+    return last <= now - timedelta(days=days)
+
+
+def _open_survey(session: Session, survey_id: int) -> Survey:
+    survey = session.get(Survey, survey_id)
+    if survey is None:
+        raise NotFound(f"no survey has the id {survey_id}")
+    if survey.status != SurveyStatus.open:
+        raise Refused(f"the survey is {survey.status}: open it before sending or reminding")
+    if survey.closes_at is not None and survey.closes_at <= utcnow():
+        raise Refused("the survey's closing date has passed: change it before sending")
+    return survey
+
+
+def _people(session: Session, ids: list[int]) -> list[tuple[int, str, str, str]]:
+    """(id, name, email, language) of those still active with a deliverable address."""
+    found = []
+    for chunk in _chunks(ids):
+        found += session.exec(
+            select(Participant.id, Participant.name, Participant.email, Participant.language).where(
+                col(Participant.id).in_(chunk),
+                Participant.status == ParticipantStatus.active,
+                col(Participant.undeliverable_at).is_(None),
+                col(Participant.email).is_not(None),
+            )
+        ).all()
+    order = {person_id: n for n, person_id in enumerate(ids)}
+    return sorted(found, key=lambda p: order[p[0]])
+
+
+def _store_letters(
+    session: Session, batch: SendBatch, kind: str, letters: dict[str, Letter], mailing: Mailing
+) -> dict[str, int]:
+    """The send's letters, one row per language; their ids by language."""
+    ids = {}
+    for language, letter in letters.items():
+        row = LetterRow(
+            batch_id=batch.id,
+            kind=kind,
+            language=language,
+            subject=letter.subject,
+            body_text=letter.text,
+            body_html=letter.html,
+            headers={
+                "From": mailing.mail_from,
+                "List-Unsubscribe": f"<{UNSUBSCRIBE}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            },
+        )
+        session.add(row)
+        session.flush()
+        assert row.id is not None
+        ids[language] = row.id
+    return ids
+
+
+def _message(
+    key: ServerKey,
+    letters: dict[str, int],
+    mailing: Mailing,
+    *,
+    kind: str,
+    dedupe: str,
+    person: tuple[int, str | None, str | None, str | None],
+    token: str,
+    survey_id: int,
+    batch_id: int | None,
+    now: datetime,
+) -> dict:
+    person_id, name, email, language = person
+    links = {
+        LINK: survey_link(mailing.base_url, token),
+        UNSUBSCRIBE: unsubscribe_link(key, mailing.base_url, person_id),
+    }
+    return dict(
+        dedupe_key=dedupe,
+        kind=kind,
+        participant_id=person_id,
+        survey_id=survey_id,
+        batch_id=batch_id,
+        letter_id=letters.get(language or "nb") or letters["nb"],
+        fields={"name": name or ""},
+        to_address=email,
+        sealed=seal(key, links),
+        status=MessageStatus.queued,
+        priority=0,
+        attempts=0,
+        message_id=f"<{uuid.uuid4().hex}@{mailing.domain}>",
+        created_at=now,
+    )
+
+
+@dataclass(frozen=True)
+class Content:
+    """An outbox message's subject, bodies and headers, placeholders for links still in."""
+
+    subject: str
+    text: str
+    html: str | None
+    headers: dict
+
+
+def message_content(session: Session, message: Message) -> Content:
+    """What a message says: its letter with the person's fields, or its own text."""
+    letter = session.get(LetterRow, message.letter_id) if message.letter_id else None
+    if letter is None:
+        return Content(message.subject, message.body_text, message.body_html, message.headers or {})
+    subject, text, html_body = personal(
+        letter.subject, letter.body_text, letter.body_html, message.fields
+    )
+    return Content(subject, text, html_body, dict(letter.headers or {}))
+
+
+def personal(
+    subject: str, text: str, html_body: str | None, fields: dict[str, str] | None
+) -> tuple[str, str, str | None]:
+    """A letter's subject and bodies with the person's own placeholders filled in."""
+    name = (fields or {}).get("name", "")
+    return (
+        subject.replace(NAME, name),
+        text.replace(NAME, name),
+        html_body.replace(NAME, html.escape(name)) if html_body is not None else None,
+    )
+
+
+def new_message_id(mail_from: str) -> str:
+    """A Message-ID on the sender's own domain, made once and kept through every retry."""
+    return f"<{uuid.uuid4().hex}@{Mailing(mail_from, '').domain}>"
+
+
+def _write(
+    session: Session,
+    people: Iterable[tuple],
+    invitations: list[dict],
+    messages: list[dict],
+    now: datetime,
+) -> None:
+    for chunk in _chunks(invitations, BULK):
+        bulk_insert(session, Invitation.__table__, chunk)  # type: ignore[arg-type]
+    for chunk in _chunks(messages, BULK):
+        bulk_insert(session, Message.__table__, chunk)  # type: ignore[arg-type]
+    for chunk in _chunks([p[0] for p in people]):
+        session.execute(
+            update(Participant)
+            .where(col(Participant.id).in_(chunk))
+            .values(last_contacted_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
