@@ -15,14 +15,21 @@ from pathlib import Path
 
 from .actors import Actor
 from .db import Database
-from .models import Interest, Participant, ParticipantInterest, ParticipantStatus, SurveyStatus
+from .models import (
+    Interest,
+    Participant,
+    ParticipantInterest,
+    ParticipantStatus,
+    Survey,
+    SurveyStatus,
+)
 from .population import BAERUM_POPULATION_CSV, BAERUM_SOURCE, import_population
 from .reference import BAERUM_DISTRICTS
 from .roles import Role
 from .secrets import ServerKey
 from .staff import Enrolment, create_staff
 from .survey_files import read_survey_file
-from .surveys import create_survey, set_survey_status
+from .surveys import create_survey
 
 PARTICIPANTS = 440
 
@@ -110,8 +117,13 @@ def _add_surveys(db: Database, editor: Actor) -> None:
     """The seed's surveys, read from their YAML files as `panel survey import` reads them."""
     for path in SURVEY_FILES:
         survey_id = create_survey(db, actor=editor, spec=read_survey_file(path))
-        set_survey_status(db, actor=editor, survey_id=survey_id, status=SurveyStatus.open)
-        set_survey_status(db, actor=editor, survey_id=survey_id, status=SurveyStatus.closed)
+        # They ran in 2019: recorded as closed, as they would be now (opening a survey whose
+        # closing date has passed is refused).
+        with db.write() as session:
+            survey = session.get(Survey, survey_id)
+            assert survey is not None
+            survey.status = SurveyStatus.closed
+            session.add(survey)
 
 
 def _add_participants(db: Database, rng: random.Random, seed: int) -> None:

@@ -187,6 +187,8 @@ def set_survey_status(db: Database, *, actor: Actor, survey_id: int, status: str
             spec = _load_spec(session, survey)
             if not spec.questions:
                 raise Refused("a survey needs at least one question before it opens")
+            if survey.closes_at is not None and survey.closes_at <= utcnow():
+                raise Refused("the survey's closing date has passed: move it before opening")
             check(spec)
         before = survey.status
         survey.status = status

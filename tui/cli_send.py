@@ -161,7 +161,7 @@ def cmd_send(args: argparse.Namespace, settings: Settings) -> int:
         if not plan.chosen:
             say(_("Nobody to invite."))
             return 0
-        letters = _letters("invitation", survey, settings)
+        letters = survey_letters_for("invitation", survey, settings)
         queued = queue_invitations(
             backend.db,
             backend.key,
@@ -198,7 +198,7 @@ def cmd_remind(args: argparse.Namespace, settings: Settings) -> int:
             backend.key,
             actor=actor,
             survey_id=args.survey,
-            letters=_letters("reminder", survey, settings),
+            letters=survey_letters_for("reminder", survey, settings),
             mailing=Mailing(mail_from=settings.mail_from, base_url=settings.base_url),
             due_only=args.due,
         )
@@ -212,7 +212,8 @@ def cmd_remind(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _letters(kind: str, survey, settings: Settings):
+def survey_letters_for(kind: str, survey, settings: Settings):
+    """The survey's invitation or reminder, in each language, from the settings' sender."""
     from mail.compose import survey_letters
 
     spec = survey.spec

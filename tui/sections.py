@@ -79,6 +79,12 @@ SECTIONS: dict[str, Section] = {
                 EDITORS,
             ),
             SectionAction(N_("Open survey"), N_("Start taking answers"), "open_survey", EDITORS),
+            SectionAction(
+                N_("Send survey"), N_("Invite the panel, or a fair sample of it"), "send", EDITORS
+            ),
+            SectionAction(
+                N_("Remind"), N_("Those invited who have not answered"), "remind", EDITORS
+            ),
             SectionAction(N_("Close survey"), N_("Stop taking answers"), "close_survey", EDITORS),
             SectionAction(
                 N_("Archive survey"), N_("Out of the everyday list"), "archive_survey", EDITORS

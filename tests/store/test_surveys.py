@@ -39,8 +39,8 @@ def climate() -> SurveySpec:
         title="Klima i Bærum",
         intro="Vi vil gjerne høre hva du mener.",
         thanks="Takk!",
-        opens_on=date(2026, 10, 1),
-        closes_on=date(2026, 10, 31),
+        opens_on=date(2030, 10, 1),
+        closes_on=date(2030, 10, 31),
         questions=[
             QuestionSpec(
                 "aware",
@@ -88,7 +88,7 @@ def test_a_survey_round_trips_through_the_database(db) -> None:
     assert spec.questions[0].labels == ["Ja", "Nei", "Usikker"]
     assert spec.questions[1].min_label == "Ikke bekymret"
     assert spec.questions[3].show_if == {"aware": ["Ja"]}
-    assert (spec.opens_on, spec.closes_on) == (date(2026, 10, 1), date(2026, 10, 31))
+    assert (spec.opens_on, spec.closes_on) == (date(2030, 10, 1), date(2030, 10, 31))
     assert all(q.id for q in spec.questions) and all(o.id for o in spec.questions[0].options)
     [row] = list_surveys(db, actor=ANALYST)
     assert (row.title, row.questions, row.invited, row.response_rate) == (
@@ -219,9 +219,14 @@ def test_lifecycle_and_duplicate(db) -> None:
     assert actions.count("survey.status") == 3 and "survey.deleted" in actions
 
 
-def test_an_empty_survey_cannot_open(db) -> None:
+def test_an_empty_or_past_survey_cannot_open(db) -> None:
     survey_id = create_survey(db, actor=ADMIN, spec=SurveySpec(title="Tom"))
     with pytest.raises(Refused, match="at least one question"):
+        set_survey_status(db, actor=ADMIN, survey_id=survey_id, status="open")
+    past = climate()
+    past.opens_on, past.closes_on = date(2019, 10, 1), date(2019, 10, 31)
+    survey_id = create_survey(db, actor=ADMIN, spec=past)
+    with pytest.raises(Refused, match="closing date has passed"):
         set_survey_status(db, actor=ADMIN, survey_id=survey_id, status="open")
 
 

@@ -39,6 +39,8 @@ EDITING = (
     "open_survey",
     "close_survey",
     "archive_survey",
+    "send",
+    "remind",
 )
 
 
@@ -54,6 +56,8 @@ class SurveysScreen(PanelScreen):
         Binding("o", "open_survey", _("Open"), id="surveys-open"),
         Binding("c", "close_survey", _("Close"), id="surveys-close"),
         Binding("A", "archive_survey", _("Archive"), id="surveys-archive", show=False),
+        Binding("s", "send", _("Send"), id="surveys-send"),
+        Binding("m", "remind", _("Remind"), id="surveys-remind", show=False),
         Binding("d", "duplicate", _("Duplicate"), id="surveys-duplicate"),
         Binding("delete", "delete", _("Delete"), id="surveys-delete", show=False),
         Binding("i", "import_file", _("Import"), id="surveys-import", show=False),
@@ -205,6 +209,65 @@ class SurveysScreen(PanelScreen):
                 )
 
         self.app.push_screen(ConfirmScreen(_(question).format(title=row.title)), answered)
+
+    def _open_row(self):
+        """The selected survey if it is open for answers; else a word why not, and None."""
+        survey_id = self.selected()
+        row = self.rows.get(survey_id) if survey_id is not None else None
+        if row is not None and row.status != "open":
+            self.notify(_("Open the survey (o) before sending or reminding."), severity="warning")
+            return None
+        return row
+
+    def action_send(self) -> None:
+        from .send_dialog import SendDialog
+
+        row = self._open_row()
+        if row is None:
+            return
+
+        def sent(count: int | None) -> None:
+            if count:
+                self.notify(
+                    _("{n} invitations queued; they go out as the dispatcher sends them.").format(
+                        n=count
+                    )
+                )
+                self.action_refresh()
+
+        self.app.push_screen(SendDialog(row.id, row.title), sent)
+
+    def action_remind(self) -> None:
+        from store.sending import Mailing, queue_reminders
+        from store.surveys import get_survey
+
+        from ..cli_send import survey_letters_for
+
+        row = self._open_row()
+        if row is None:
+            return
+
+        def remind(backend):
+            survey = get_survey(backend.db, actor=self.actor, survey_id=row.id)
+            settings = backend.settings
+            return queue_reminders(
+                backend.db,
+                backend.key,
+                actor=self.actor,
+                survey_id=row.id,
+                letters=survey_letters_for("reminder", survey, settings),
+                mailing=Mailing(mail_from=settings.mail_from, base_url=settings.base_url),
+            )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.store(
+                    remind,
+                    lambda queued: self.notify(_("{n} reminders queued.").format(n=queued.queued)),
+                )
+
+        question = _("Remind everyone invited to “{title}” who has not answered?")
+        self.app.push_screen(ConfirmScreen(question.format(title=row.title)), answered)
 
     def action_duplicate(self) -> None:
         from store.surveys import duplicate_survey
