@@ -84,9 +84,15 @@ def _tune_sqlite(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN")
 
 
-def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+def bulk_insert(
+    session: Session,
+    table: Table,
+    rows: list[dict[str, Any]],
+    same: dict[str, Any] | None = None,
+) -> None:
     """Insert `rows` (dicts with the same keys) in one executemany, inside the session's
-    transaction, converting each value as its column's type does.
+    transaction, converting each value as its column's type does. `same` holds values every
+    row shares (converted once).
 
     The ORM's and even Core's executemany build a parameter set per row through several
     layers; for a send to a hundred thousand people that costs more than the insert itself.
@@ -98,23 +104,30 @@ def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     connection = session.connection()
     dialect = connection.dialect
     names = list(rows[0])
-    compiled = table.insert().values({n: bindparam(n) for n in names}).compile(dialect=dialect)
+    shared = dict(same or {})
+    binds = {n: bindparam(n) for n in [*names, *shared]}
+    compiled = table.insert().values(binds).compile(dialect=dialect)
     # Columns left out that have a default in Python are bound too: one value for every row.
-    defaults = {n: _default(table, n) for n in compiled.binds if n not in rows[0]}
-    convert = {n: table.c[n].type._cached_bind_processor(dialect) for n in [*names, *defaults]}
-    fixed = {n: convert[n](v) if convert[n] else v for n, v in defaults.items()}
+    shared.update({n: _default(table, n) for n in compiled.binds if n not in binds})
+
+    def converter(name: str):
+        return table.c[name].type._cached_bind_processor(dialect)
+
+    fixed = {n: converter(n)(v) if converter(n) else v for n, v in shared.items()}
+    per_row = [(n, converter(n)) for n in names]
     if compiled.positional:
         order = list(compiled.positiontup or [])
-        params: list[Any] = [
-            tuple(
-                fixed[n] if n in fixed else convert[n](row[n]) if convert[n] else row[n]
-                for n in order
-            )
-            for row in rows
-        ]
+        slots = {n: i for i, n in enumerate(order)}
+        template = [fixed.get(n) for n in order]
+        params: list[Any] = []
+        for row in rows:
+            values = template.copy()
+            for n, convert in per_row:
+                values[slots[n]] = convert(row[n]) if convert else row[n]
+            params.append(tuple(values))
     else:
         params = [
-            {**fixed, **{n: convert[n](row[n]) if convert[n] else row[n] for n in names}}
+            {**fixed, **{n: convert(row[n]) if convert else row[n] for n, convert in per_row}}
             for row in rows
         ]
     connection.exec_driver_sql(str(compiled), params)

@@ -117,32 +117,20 @@ def queue_invitations(
             salt = new_salt()
             token = invitation_token(key, salt)
             invitations.append(
-                dict(
-                    survey_id=survey.id,
-                    participant_id=person_id,
-                    token_hash=token_hash(key, token),
-                    link_salt=salt,
-                    batch_id=batch.id,
-                    reminders=0,
-                    created_at=now,
-                    sent_at=None,
-                )
+                dict(participant_id=person_id, token_hash=token_hash(key, token), link_salt=salt)
             )
             messages.append(
                 _message(
                     key,
                     stored,
                     mailing,
-                    kind="invitation",
                     dedupe=f"invite:{survey.id}:{person_id}",
                     person=(person_id, name, email, language),
                     token=token,
-                    survey_id=survey.id,
-                    batch_id=batch.id,
-                    now=now,
                 )
             )
-        _write(session, people, invitations, messages, now)
+        same = {"survey_id": survey.id, "batch_id": batch.id, "created_at": now}
+        _write(session, people, invitations, messages, {**same, "kind": "invitation"})
         audit.record(
             session,
             actor=actor,
@@ -218,13 +206,9 @@ def queue_reminders(
                     key,
                     stored,
                     mailing,
-                    kind="reminder",
                     dedupe=f"remind:{survey_id}:{invitation.participant_id}:{number}",
                     person=(invitation.participant_id, name, email, language),
                     token=token,
-                    survey_id=survey_id,
-                    batch_id=batch.id,
-                    now=now,
                 )
             )
         ids = [invitation.id for invitation, *_rest in rows]
@@ -235,7 +219,14 @@ def queue_reminders(
                 .values(reminders=Invitation.reminders + 1, reminded_at=now)
                 .execution_options(synchronize_session=False)
             )
-        _write(session, [(inv.participant_id,) for inv, *_r in rows], [], messages, now)
+        same = {"survey_id": survey_id, "batch_id": batch.id, "created_at": now}
+        _write(
+            session,
+            [(i.participant_id,) for i, *_r in rows],
+            [],
+            messages,
+            {**same, "kind": "reminder"},
+        )
         audit.record(
             session,
             actor=actor,
@@ -310,13 +301,9 @@ def _message(
     letters: dict[str, int],
     mailing: Mailing,
     *,
-    kind: str,
     dedupe: str,
     person: tuple[int, str | None, str | None, str | None],
     token: str,
-    survey_id: int,
-    batch_id: int | None,
-    now: datetime,
 ) -> dict:
     person_id, name, email, language = person
     links = {
@@ -325,19 +312,12 @@ def _message(
     }
     return dict(
         dedupe_key=dedupe,
-        kind=kind,
         participant_id=person_id,
-        survey_id=survey_id,
-        batch_id=batch_id,
         letter_id=letters.get(language or "nb") or letters["nb"],
         fields={"name": name or ""},
         to_address=email,
         sealed=seal(key, links),
-        status=MessageStatus.queued,
-        priority=0,
-        attempts=0,
         message_id=f"<{uuid.uuid4().hex}@{mailing.domain}>",
-        created_at=now,
     )
 
 
@@ -384,17 +364,20 @@ def _write(
     people: Iterable[tuple],
     invitations: list[dict],
     messages: list[dict],
-    now: datetime,
+    same: dict,
 ) -> None:
+    """Invitations and messages (`same` holds what all rows share), and people's contact time."""
+    kind = same.pop("kind")
     for chunk in _chunks(invitations, BULK):
-        bulk_insert(session, Invitation.__table__, chunk)  # type: ignore[arg-type]
+        bulk_insert(session, Invitation.__table__, chunk, same)  # type: ignore[arg-type]
+    status = {"status": MessageStatus.queued.value, "priority": 0, "attempts": 0}
     for chunk in _chunks(messages, BULK):
-        bulk_insert(session, Message.__table__, chunk)  # type: ignore[arg-type]
+        bulk_insert(session, Message.__table__, chunk, {**same, **status, "kind": kind})  # type: ignore[arg-type]
     for chunk in _chunks([p[0] for p in people]):
         session.execute(
             update(Participant)
             .where(col(Participant.id).in_(chunk))
-            .values(last_contacted_at=now)
+            .values(last_contacted_at=same["created_at"])
             .execution_options(synchronize_session=False)
         )
 
