@@ -385,3 +385,40 @@ def _write(
 def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    id: int
+    survey_id: int | None
+    survey_title: str | None
+    kind: str
+    size: int
+    seed: int | None
+    created_at: datetime
+    created_by: str | None
+
+
+def recent_batches(db: Database, *, actor: Actor, limit: int = 5) -> list[BatchRow]:
+    """The newest sends and reminder rounds, newest first."""
+    actor.require(Role.admin, Role.editor)
+    with db.read() as session:
+        rows = session.exec(
+            select(SendBatch, Survey.title)
+            .join(Survey, col(Survey.id) == SendBatch.survey_id, isouter=True)
+            .order_by(col(SendBatch.id).desc())
+            .limit(limit)
+        ).all()
+        return [
+            BatchRow(
+                id=batch.id or 0,
+                survey_id=batch.survey_id,
+                survey_title=title,
+                kind=batch.kind,
+                size=batch.size,
+                seed=batch.seed,
+                created_at=batch.created_at,
+                created_by=batch.created_by_name,
+            )
+            for batch, title in rows
+        ]

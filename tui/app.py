@@ -72,11 +72,14 @@ class PanelApp(App[int]):
         backend: Backend | None = None,
         idle_lock_seconds: float | None = None,
         login_hint: str = "",
+        mail_note: str = "",
     ) -> None:
         super().__init__()
         self.settings = settings
         self.login_hint = login_hint
+        self.mail_note = mail_note  # where email goes, when that is worth saying (the demo)
         self.backend: Backend | None = backend
+        self.dispatcher = None  # a BackgroundDispatcher when the app sends email itself
         self.startup_error: str | None = None
         self.actor: Actor | None = None
         self.locked = False
@@ -89,6 +92,8 @@ class PanelApp(App[int]):
         if self.backend is None:
             # After the first paint: the import competes for the GIL with painting the login.
             self.call_after_refresh(self._open_backend)
+        else:
+            self._start_dispatcher()
         self.set_interval(min(5.0, self.idle_lock_seconds / 2), self._lock_if_idle)
 
     @work(thread=True, exclusive=True, group="backend", exit_on_error=False)
@@ -102,6 +107,13 @@ class PanelApp(App[int]):
 
     def _backend_ready(self, backend: Backend) -> None:
         self.backend = backend
+        self._start_dispatcher()
+
+    def _start_dispatcher(self) -> None:
+        if self.settings.dispatch_in_app and self.backend is not None and self.dispatcher is None:
+            from .dispatching import BackgroundDispatcher
+
+            self.dispatcher = BackgroundDispatcher(self.backend, self.settings).start()
 
     def _cannot_start(self, reason: str) -> None:
         self.startup_error = reason
@@ -233,6 +245,8 @@ class PanelApp(App[int]):
         return True
 
     def on_unmount(self) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.stop()  # finishes what is on the wire, gives the rest back
         if self.backend is not None:
             self.backend.close()
 

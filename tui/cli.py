@@ -16,7 +16,15 @@ from .settings import Settings, SettingsError, load_settings
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import cli_admin, cli_demo, cli_import, cli_population, cli_survey
+    from . import (
+        cli_admin,
+        cli_demo,
+        cli_import,
+        cli_population,
+        cli_send,
+        cli_survey,
+        cli_worker,
+    )
 
     parser = argparse.ArgumentParser(
         prog="panel", description="Innbyggerpanelet: the citizen panel, run from a terminal."
@@ -29,15 +37,19 @@ def build_parser() -> argparse.ArgumentParser:
     cli_import.add_commands(commands)
     cli_population.add_commands(commands)
     cli_survey.add_commands(commands)
+    cli_worker.add_commands(commands)
+    cli_send.add_commands(commands)
     return parser
 
 
-def run_app(args: argparse.Namespace, settings: Settings, *, login_hint: str = "") -> int:
+def run_app(
+    args: argparse.Namespace, settings: Settings, *, login_hint: str = "", mail_note: str = ""
+) -> int:
     from .app import create_app
     from .backend import precheck
 
     precheck(settings)
-    app = create_app(settings, login_hint=login_hint)
+    app = create_app(settings, login_hint=login_hint, mail_note=mail_note)
     app.run(mouse=not args.no_mouse)
     if app.startup_error:
         raise SettingsError(app.startup_error)

@@ -54,12 +54,32 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if sys.stdin.isatty():
         input(_("Press Enter to start the app (the login is shown on its first screen too) "))
+    from mail.catcher import MaildirCatcher
+
     from .cli import run_app
 
+    # The demo's email goes to a server of its own that keeps it in a Maildir; the app sends.
+    maildir = settings.demo_dir / "mail"
+    catcher = MaildirCatcher(maildir).start()
+    settings = settings.model_copy(
+        update={
+            "smtp_host": "127.0.0.1",
+            "smtp_port": catcher.port,
+            "smtp_tls": "none",
+            "smtp_username": "",
+            "dispatch_in_app": True,
+        }
+    )
     hint = _(
         "Demo: log in as {user}, password {password}; `uv run panel demo --code` prints the code."
     ).format(user=username, password=password)
-    return run_app(args, settings, login_hint=hint)
+    note = _("Demo: email goes to the Maildir {path} (read it with `mutt -f {path}`).").format(
+        path=maildir
+    )
+    try:
+        return run_app(args, settings, login_hint=hint, mail_note=note)
+    finally:
+        catcher.stop()
 
 
 def _build(settings: Settings) -> None:

@@ -11,6 +11,7 @@ from store.roles import Role
 
 from .i18n import N_
 from .screens.audit_log import AuditLogScreen
+from .screens.dispatch import DispatchScreen
 from .screens.home import HomeScreen
 from .screens.representation import RepresentationScreen
 from .screens.roster import RosterScreen
@@ -93,6 +94,23 @@ SECTIONS: dict[str, Section] = {
                 N_("Import survey"), N_("A survey from a YAML file"), "import_file", EDITORS
             ),
             SectionAction(N_("Export survey"), N_("The selected survey to a YAML file"), "export"),
+        ),
+    ),
+    "dispatch": Section(
+        N_("Sending"),
+        N_("The dispatch queue: progress, failures, pause and resume, test email"),
+        "f5",
+        DispatchScreen,
+        EDITORS,
+        (
+            SectionAction(
+                N_("Pause or resume sending"), N_("Hold the outbox, or let it go"), "pause"
+            ),
+            SectionAction(N_("Retry failed messages"), N_("Queue the failed ones again"), "retry"),
+            SectionAction(N_("Cancel queued messages"), N_("Stop what has not gone out"), "cancel"),
+            SectionAction(
+                N_("Send a test email"), N_("To yourself, through the real server"), "test"
+            ),
         ),
     ),
     "representation": Section(

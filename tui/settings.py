@@ -72,6 +72,20 @@ class Settings(BaseSettings):
     """Messages per second, at most, across all connections."""
     send_concurrency: int = Field(default=4, ge=1, le=64)
     """SMTP connections used at once."""
+    send_max_attempts: int = Field(default=8, ge=1, le=100)
+    """Tries of a message before it is given up as failed (a 5xx reply fails it at once)."""
+    send_retry_seconds: float = Field(default=60.0, ge=0, le=86_400)
+    """The wait before the first retry; it doubles with each further try (at most 6 hours)."""
+    send_batch_size: int = Field(default=200, ge=1, le=10_000)
+    """How many due messages a worker takes from the queue at a time."""
+    dispatch_in_app: bool = False
+    """The staff app sends what is queued itself (for one machine, and the demo)."""
+    send_lease_seconds: float = Field(default=300.0, gt=0, le=86_400)
+    """How long a worker holds the messages it took; a dead worker's are taken over after it."""
+    smtp_local_hostname: str = ""
+    """The name the panel gives itself in EHLO; empty means this machine's full name."""
+    smtp_timeout: float = Field(default=60.0, gt=0, le=3600)
+    """Seconds to wait for the SMTP server before a try counts as failed."""
     language: Literal["nb", "en"] = "nb"
     """The staff app's language, and the default for residents."""
     idle_lock_minutes: int = Field(default=15, ge=1, le=24 * 60)

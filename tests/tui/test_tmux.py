@@ -404,3 +404,63 @@ def test_write_a_survey_and_preview_it(tmp_path_factory, tmux_session):
     session.send("Escape")
     listed = session.wait_for("Sykkelveier på Fornebu")
     assert "draft" in listed
+
+
+SURVEY_YAML = """\
+title: Sykkelparkering i Sandvika
+intro: Hvor bør kommunen sette opp flere sykkelstativer?
+anonymous: true
+questions:
+  - id: where
+    kind: single
+    text: Hvor trenger du sykkelparkering?
+    options: [Ved stasjonen, Ved biblioteket, Ved rådhuset]
+"""
+
+
+def test_send_a_survey_and_watch_it_go_out(tmp_path_factory, tmux_session):
+    home = tmp_path_factory.mktemp("send-home")
+    env = demo_env(home)
+    run_panel("demo", "--no-app", env=env)
+    survey_file = home / "sykkel.yaml"
+    survey_file.write_text(SURVEY_YAML, encoding="utf-8")
+    demo = base_env(
+        home,
+        PANEL_DATABASE_URL=f"sqlite:///{home / 'demo' / 'panel.db'}",
+        PANEL_SECRET_KEY_FILE=str(home / "demo" / "server.key"),
+    )
+    imported = run_panel("survey", "import", str(survey_file), env=demo)
+    survey_id = imported.stdout.strip()
+    assert survey_id.isdigit()
+
+    session = tmux_session(demo_env(home, PANEL_LANGUAGE="en"))
+    secret = start_demo(session, width=110, height=34)
+    session.wait_for(TITLE_EN)
+    log_in(session, "demo", demo_password(home), pyotp.TOTP(secret).now())
+    session.wait_for("Logged in as demo")
+
+    session.send("F4")
+    session.wait_for("Sykkelparkering i Sandvika")  # the newest survey, on the first row
+    session.send("o")
+    session.wait_for("for answers?")
+    session.send("y")
+    session.wait_for(re.compile(r"Sykkelparkering i Sandvika\s+open"))
+    session.send("s")
+    session.wait_for("Send “Sykkelparkering i Sandvika”")
+    session.send("C-r")
+    report = session.wait_for("Chosen: everyone else")
+    chosen = int(
+        re.search(r"Chosen: everyone else, ([\d\u202f]+)\.", report).group(1).replace("\u202f", "")
+    )
+    assert chosen > 300  # the demo's active residents, bar those contacted lately
+    session.send("C-s")
+    session.wait_for("people now?")
+    session.send("y")
+    session.wait_for("invitations queued")
+
+    session.send("F5")  # the dispatch queue: the app itself sends to the demo's mail catcher
+    sent = re.compile(rf"invitation\s+0\s+0\s+{chosen}\s+0\s+0")  # none queued, all sent
+    screen = session.wait_for(sent, timeout=90)
+    assert "Maildir" in screen and "Traceback" not in screen
+    maildir = home / "demo" / "mail" / "new"
+    assert len(list(maildir.iterdir())) == chosen

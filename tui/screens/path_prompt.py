@@ -1,4 +1,4 @@
-"""Asks for a file on the server: a path typed in, ~ allowed; gives back the path or None."""
+"""Asks for one line of text — a file on the server (~ allowed), an address — or None."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from ..i18n import _
 from .base import PanelModal
 
 
-class PathPrompt(PanelModal["Path | None"]):
+class TextPrompt(PanelModal["str | None"]):
+    """One line of text, given back stripped; None when cancelled."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", _("Cancel"), id="path-cancel"),
     ]
@@ -28,7 +30,7 @@ class PathPrompt(PanelModal["Path | None"]):
         with Vertical(classes="dialog wide"):
             yield Static(self.title_text, classes="dialog-title")
             with Horizontal(classes="field"):
-                yield Label(_("File"))
+                yield Label(self.field_label())
                 yield Input(self.default, id="path")
             yield Static(self.hint, classes="hint")
             yield Static("", classes="form-error", id="path-error")
@@ -42,10 +44,26 @@ class PathPrompt(PanelModal["Path | None"]):
     def _chosen(self) -> None:
         text = self.query_one("#path", Input).value.strip()
         if not text:
-            self.query_one("#path-error", Static).update(_("Give a file name."))
+            self.query_one("#path-error", Static).update(_("Fill this in, or press Escape."))
             return
-        self.dismiss(Path(text).expanduser())
+        self.dismiss(self.result(text))
+
+    def field_label(self) -> str:
+        return _("Text")
+
+    def result(self, text: str):
+        return text
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class PathPrompt(TextPrompt):
+    """A file on the server, given back as a Path with ~ expanded."""
+
+    def field_label(self) -> str:
+        return _("File")
+
+    def result(self, text: str) -> Path:
+        return Path(text).expanduser()

@@ -165,7 +165,9 @@ class SendDialog(PanelModal["int | None"]):
         def checked(plan) -> None:
             self.plan = plan
             self.query_one("#send-seed", Input).value = str(plan.seed)  # shown, so repeatable
-            self.query_one("#send-report", Static).update("\n".join(plan_lines(plan)))
+            report = self.query_one("#send-report", Static)
+            report.update("\n".join(plan_lines(plan)))
+            self.call_after_refresh(report.scroll_visible, animate=False)
 
         self.store(
             lambda backend: plan_send(

@@ -1,0 +1,243 @@
+"""Dispatch speed: our dispatcher, with its database bookkeeping, against two loops without it.
+
+    uv run python tests/bench/dispatch.py [--messages 5000] [--concurrency 4] [--runs 3]
+
+An aiosmtpd sink runs in a process of its own and accepts everything. Each contender sends the
+same messages (text and HTML, headers, personal links) to it, each run in a fresh process:
+- ours: `Dispatcher.run(once=True)` over a SQLite file holding the queued rows with sealed
+  links: it claims, unseals, builds, sends and records every message as sent;
+- naive: one message at a time, each over a new connection (`aiosmtplib.send`);
+- raw pool: `--concurrency` aiosmtplib connections kept open, fed from an in-memory list, no
+  database at all.
+The two loops build each email with the dispatcher's own `build_email`, so the comparison is of
+what surrounds sending, not of how an email is put together.
+Ours and the raw pool use the same concurrency; the rate limit is set far above what is
+reached. It reports; it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+SENDER = "Innbyggerpanelet i Bærum <panel@baerum.kommune.no>"
+SUBJECT = "Hva mener du om klimaarbeidet i Bærum?"
+TEXT = "Hei!\n\nSvar på undersøkelsen her: [[link]]\n\nMeld deg av: [[unsubscribe]]\n" * 3
+HTML = (
+    '<p>Hei!</p><p><a href="[[link]]">Svar her</a></p><p><a href="[[unsubscribe]]">Meld av</a></p>'
+)
+HEADERS = {
+    "From": SENDER,
+    "List-Unsubscribe": "<[[unsubscribe]]>",
+    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+}
+KEY_TEXT = "cGFuZWwtYmVuY2gtc2VydmVyLWtleS0zMi1ieXRlcyE="  # fixed, so children can open the seals
+
+
+def links(number: int) -> dict[str, str]:
+    return {
+        "[[link]]": f"https://innbyggerpanel.baerum.kommune.no/svar/{number:08d}abcdef",
+        "[[unsubscribe]]": f"https://innbyggerpanel.baerum.kommune.no/avmeld/{number:08d}",
+    }
+
+
+def build_queue(path: Path, count: int) -> None:
+    from sqlalchemy import insert
+
+    from store.db import Database
+    from store.migrate import upgrade
+    from store.models import Message
+    from store.sealing import seal
+    from store.secrets import ServerKey
+
+    key = ServerKey.from_text(KEY_TEXT)
+    db = Database(f"sqlite:///{path}")
+    upgrade(db)
+    rows = [
+        dict(
+            dedupe_key=f"bench:{n}", kind="invitation", to_address=f"deltaker{n}@example.no",
+            subject=SUBJECT, body_text=TEXT, body_html=HTML,
+            headers=HEADERS,
+            sealed=seal(key, links(n)), status="queued", priority=0, attempts=0,
+            message_id=f"<bench.{n}@baerum.kommune.no>",
+        )
+        for n in range(count)
+    ]  # fmt: skip
+    with db.write() as session:
+        for start in range(0, count, 1000):
+            session.execute(insert(Message), rows[start : start + 1000])
+    db.dispose()
+
+
+def wire_email(number: int) -> tuple[str, list[str], bytes]:
+    """The same email the dispatcher sends for row `number`, made by the same function."""
+    from mail.transport import build_email, envelope_sender, to_bytes
+    from store.outbox import Outgoing
+
+    row = Outgoing(
+        id=number, to_address=f"deltaker{number}@example.no", subject=SUBJECT, body_text=TEXT,
+        body_html=HTML, headers=HEADERS, sealed=None,
+        message_id=f"<bench.{number}@baerum.kommune.no>", attempts=1, participant_id=None,
+        kind="invitation",
+    )  # fmt: skip
+    message = build_email(row, links(number), SENDER)
+    return envelope_sender(message), [f"deltaker{number}@example.no"], to_bytes(message)
+
+
+async def run_ours(port: int, path: Path, count: int, concurrency: int) -> int:
+    from mail.dispatcher import Dispatcher
+    from mail.transport import SmtpConfig
+    from store.db import Database
+    from store.secrets import ServerKey
+
+    db = Database(f"sqlite:///{path}")
+    config = SmtpConfig(host="127.0.0.1", port=port, local_hostname="bench.test")
+    dispatcher = Dispatcher(db, ServerKey.from_text(KEY_TEXT), config, mail_from=SENDER,
+                            rate=1_000_000, concurrency=concurrency)  # fmt: skip
+    summary = await dispatcher.run(once=True)
+    db.dispose()
+    return summary.sent
+
+
+async def run_naive(port: int, path: Path, count: int, concurrency: int) -> int:
+    import aiosmtplib
+
+    for number in range(count):
+        sender, recipients, data = wire_email(number)
+        await aiosmtplib.send(data, sender=sender, recipients=recipients, hostname="127.0.0.1",
+                              port=port, local_hostname="bench.test", start_tls=False)  # fmt: skip
+    return count
+
+
+async def run_pool(port: int, path: Path, count: int, concurrency: int) -> int:
+    import aiosmtplib
+
+    numbers = iter(range(count))
+    sent = 0
+
+    async def connection() -> None:
+        nonlocal sent
+        smtp = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, local_hostname="bench.test",
+                               start_tls=False)  # fmt: skip
+        await smtp.connect()
+        for number in numbers:
+            await smtp.sendmail(*wire_email(number))
+            sent += 1
+        await smtp.quit()
+
+    await asyncio.gather(*(connection() for _ in range(concurrency)))
+    return sent
+
+
+CONTENDERS = {"ours": run_ours, "naive": run_naive, "pool": run_pool}
+
+
+def child(kind: str, port: int, path: str, count: int, concurrency: int) -> None:
+    import store.db  # noqa: F401  (imports are not what is measured)
+    from mail import dispatcher  # noqa: F401
+
+    started = time.perf_counter()
+    sent = asyncio.run(CONTENDERS[kind](port, Path(path), count, concurrency))
+    print(json.dumps({"seconds": time.perf_counter() - started, "sent": sent}))
+
+
+def sink() -> None:
+    """An SMTP server that accepts and forgets; prints its port, runs until killed."""
+    from aiosmtpd.smtp import SMTP
+
+    class Accept:
+        async def handle_DATA(self, server, session, envelope):
+            return "250 OK"
+
+    async def serve() -> None:
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(
+            lambda: SMTP(Accept(), hostname="sink.test"), host="127.0.0.1", port=0
+        )
+        print(server.sockets[0].getsockname()[1], flush=True)
+        await server.serve_forever()
+
+    asyncio.run(serve())
+
+
+def measure(kind: str, port: int, path: Path, count: int, concurrency: int) -> float:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", kind, str(port), str(path), str(count),
+         str(concurrency)],
+        capture_output=True, text=True, check=False, cwd=ROOT,
+    )  # fmt: skip
+    if out.returncode != 0:
+        raise SystemExit(f"{kind} failed:\n{out.stderr[-3000:]}")
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    if result["sent"] != count:
+        raise SystemExit(f"{kind} sent {result['sent']} of {count}")
+    return result["seconds"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=5000)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
+    parser.add_argument("--sink", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.sink:
+        sink()
+        return
+    if args.child:
+        kind, port, path, count, concurrency = args.child
+        child(kind, int(port), path, int(count), int(concurrency))
+        return
+    server = subprocess.Popen([sys.executable, __file__, "--sink"], stdout=subprocess.PIPE,
+                              text=True, cwd=ROOT)  # fmt: skip
+    try:
+        assert server.stdout is not None
+        port = int(server.stdout.readline())
+        with tempfile.TemporaryDirectory() as tmp:
+            template, queue = Path(tmp) / "template.db", Path(tmp) / "queue.db"
+            print(f"queueing {args.messages:,} messages …", file=sys.stderr)
+            build_queue(template, args.messages)
+            times: dict[str, list[float]] = {kind: [] for kind in CONTENDERS}
+            for _ in range(args.runs):
+                for kind in CONTENDERS:
+                    for suffix in ("", "-wal", "-shm"):
+                        Path(f"{queue}{suffix}").unlink(missing_ok=True)
+                    shutil.copy(template, queue)
+                    times[kind].append(measure(kind, port, queue, args.messages, args.concurrency))
+    finally:
+        server.kill()
+        server.wait()
+    report(args, {kind: statistics.median(values) for kind, values in times.items()})
+
+
+def report(args: argparse.Namespace, median: dict[str, float]) -> None:
+    rate = {kind: args.messages / seconds for kind, seconds in median.items()}
+    print(
+        f"dispatch of {args.messages:,} messages to an aiosmtpd sink in another process "
+        f"({args.runs} runs each, median; concurrency {args.concurrency})"
+    )
+    print(f"  {'':<44}{'seconds':>9}{'msg/s':>9}{'ours is':>10}")
+    rows = (
+        ("ours: dispatcher + SQLite bookkeeping", "ours", ""),
+        ("naive: a new connection per message", "naive", "(aim: at least 2×)"),
+        ("raw pool: aiosmtplib connections, no DB", "pool", "(aim: at least 0.8×)"),
+    )
+    for label, kind, aim in rows:
+        ratio = "" if kind == "ours" else f"{rate['ours'] / rate[kind]:>8.2f}×"
+        print(f"  {label:<44}{median[kind]:>9.2f}{rate[kind]:>9.0f}{ratio:>10}   {aim}")
+
+
+if __name__ == "__main__":
+    main()
