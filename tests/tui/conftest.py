@@ -60,3 +60,11 @@ async def log_in(pilot, enrolment: Enrolment, *, code: str | None = None, passwo
 def now_code(enrolment: Enrolment, offset_steps: int = 0) -> str:
     moment = datetime.now(UTC).timestamp() + 30 * offset_steps
     return pyotp.TOTP(enrolment.secret).at(moment)
+
+
+async def open_section(pilot, enrolment: Enrolment, key: str):
+    """Log in as `enrolment`, press a section's key, and return the screen once it has loaded."""
+    await log_in(pilot, enrolment)
+    await pilot.press(key)
+    await settle(pilot)
+    return pilot.app.screen

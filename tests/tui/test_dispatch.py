@@ -15,7 +15,7 @@ from tui.cli_send import survey_letters_for
 from tui.screens.dispatch import DispatchScreen
 from tui.screens.message_view import MessageViewScreen
 
-from .conftest import log_in, settle
+from .conftest import open_section, settle
 from .test_sending import residents
 from .test_surveys import climate_survey
 
@@ -47,9 +47,7 @@ async def test_the_queue_screen_by_keyboard(world) -> None:
     queued_survey(world)
     app = world.app()
     async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot, world.admin)
-        await pilot.press("f5")
-        await settle(pilot)
+        await open_section(pilot, world.admin, "f5")
         screen = app.screen
         assert isinstance(screen, DispatchScreen)
         counts = screen.query_one("#dispatch-counts", DataTable)

@@ -12,7 +12,7 @@ from store.surveys import set_survey_status
 from tui.screens.send_dialog import SendDialog
 from tui.screens.surveys import SurveysScreen
 
-from .conftest import log_in, settle
+from .conftest import open_section, settle
 from .test_surveys import climate_survey
 
 SIZE = (100, 40)
@@ -44,9 +44,7 @@ async def test_check_then_send_a_sample_by_keyboard(world) -> None:
     set_survey_status(world.backend.db, actor=Actor.operator(), survey_id=survey_id, status="open")
     app = world.app()
     async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot, world.admin)
-        await pilot.press("f4")
-        await settle(pilot)
+        await open_section(pilot, world.admin, "f4")
         assert isinstance(app.screen, SurveysScreen)
         await pilot.press("s")
         await settle(pilot)
@@ -86,9 +84,7 @@ async def test_a_changed_rule_must_be_checked_again(world) -> None:
     set_survey_status(world.backend.db, actor=Actor.operator(), survey_id=survey_id, status="open")
     app = world.app()
     async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot, world.admin)
-        await pilot.press("f4")
-        await settle(pilot)
+        await open_section(pilot, world.admin, "f4")
         await pilot.press("s")
         await settle(pilot)
         dialog = app.screen
@@ -111,9 +107,7 @@ async def test_a_draft_cannot_be_sent(world) -> None:
     climate_survey(world)
     app = world.app()
     async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot, world.admin)
-        await pilot.press("f4")
-        await settle(pilot)
+        await open_section(pilot, world.admin, "f4")
         await pilot.press("s")
         await settle(pilot)
         assert isinstance(app.screen, SurveysScreen)

@@ -11,7 +11,7 @@ from tui.screens.survey_editor import SurveyEditor
 from tui.screens.survey_preview import SurveyPreview
 from tui.screens.surveys import SurveysScreen
 
-from .conftest import log_in, settle
+from .conftest import open_section, settle
 
 SIZE = (100, 40)
 
@@ -78,9 +78,7 @@ async def add_question(pilot, *, kind_steps: int, key: str, text: str, **extra) 
 async def test_a_survey_with_every_kind_of_question_written_by_keyboard_alone(world) -> None:
     app = world.app()
     async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot, world.admin)
-        await pilot.press("f4")
-        await settle(pilot)
+        await open_section(pilot, world.admin, "f4")
         assert isinstance(app.screen, SurveysScreen)
         await pilot.press("n")
         await settle(pilot)
@@ -168,9 +166,7 @@ def climate_survey(world) -> int:
 
 
 async def editor_for(pilot, world, survey_id: int) -> SurveyEditor:
-    await log_in(pilot, world.admin)
-    await pilot.press("f4")
-    await settle(pilot)
+    await open_section(pilot, world.admin, "f4")
     table = pilot.app.screen.query_one("#surveys")
     table.move_cursor(row=table.get_row_index(str(survey_id)))
     await pilot.press("enter")
@@ -238,9 +234,7 @@ async def test_the_preview_applies_conditions_and_enforces_required_answers(worl
     climate_survey(world)
     app = world.app()
     async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot, world.analyst)  # analysts may preview
-        await pilot.press("f4")
-        await settle(pilot)
+        await open_section(pilot, world.analyst, "f4")  # analysts may preview
         assert pilot.app.screen.query_one("#surveys").row_count == 1
         await pilot.press("v")
         await settle(pilot)
@@ -322,9 +316,7 @@ async def test_export_and_import_a_survey_file_from_the_app(world, tmp_path, mon
     survey_id = climate_survey(world)
     app = world.app()
     async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot, world.admin)
-        await pilot.press("f4")
-        await settle(pilot)
+        await open_section(pilot, world.admin, "f4")
         await pilot.press("x")
         await settle(pilot)
         path = pilot.app.screen.query_one("#path", Input)
@@ -358,9 +350,7 @@ async def test_analysts_cannot_write_or_change_surveys(world) -> None:
     survey_id = climate_survey(world)
     app = world.app()
     async with app.run_test(size=SIZE) as pilot:
-        await log_in(pilot, world.analyst)
-        await pilot.press("f4")
-        await settle(pilot)
+        await open_section(pilot, world.analyst, "f4")
         for key in ("n", "d", "o", "delete"):
             await pilot.press(key)
             await settle(pilot)
