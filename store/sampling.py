@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from .actors import Actor
@@ -180,7 +180,7 @@ def _matching(session: Session, s: Selection) -> list[tuple]:
             for label, low, high in AGE_BANDS
             if label in s.age_bands
         ]
-        query = query.where(bands[0] if len(bands) == 1 else _or(bands))
+        query = query.where(or_(*bands))
     if s.interests:
         members = (
             select(ParticipantInterest.participant_id)
@@ -189,12 +189,6 @@ def _matching(session: Session, s: Selection) -> list[tuple]:
         )
         query = query.where(col(Participant.id).in_(members))
     return list(session.exec(query).all())
-
-
-def _or(parts):
-    from sqlalchemy import or_
-
-    return or_(*parts)
 
 
 def _population(session: Session, s: Selection) -> dict[tuple[str, str], float]:

@@ -228,3 +228,21 @@ def test_reminders_go_to_those_who_have_not_answered_up_to_the_maximum(db, key) 
         due_only=True,
     )  # fmt: skip
     assert due.queued == 0  # no reminder interval is set for this survey
+
+
+def test_filters_narrow_the_panel(db) -> None:
+    survey_id = open_survey(db)
+    panel(db, young=3, old=5, district="Sandvika")
+    with db.write() as session:
+        session.add(person("fornebu", district="Fornebu", gender="female", birth_year=YEAR - 30))
+
+    def chosen(**rule) -> int:
+        selection = Selection(**rule)
+        return len(plan_send(db, actor=ADMIN, survey_id=survey_id, selection=selection).chosen)
+
+    assert chosen() == 9
+    assert chosen(age_bands=("16–24",)) == 3
+    assert chosen(age_bands=("16–24", "25–34")) == 4
+    assert chosen(genders=("male",)) == 5
+    assert chosen(districts=("Fornebu",)) == 1
+    assert chosen(districts=("Sandvika",), genders=("female",)) == 3
