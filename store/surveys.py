@@ -255,8 +255,8 @@ def _answered(session: Session, survey_id: int) -> int:
 
 
 def _apply_fields(survey: Survey, spec: SurveySpec) -> None:
-    survey.intro = spec.intro
-    survey.thanks = spec.thanks
+    survey.intro = spec.intro.strip()
+    survey.thanks = spec.thanks.strip()
     survey.anonymous = spec.anonymous
     survey.opens_at = _start_of(spec.opens_on)
     survey.closes_at = _end_of(spec.closes_on)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.widgets import Input, Static
 
 from store.actors import Actor
@@ -359,3 +361,24 @@ async def test_analysts_cannot_write_or_change_surveys(world) -> None:
         assert get_survey(world.backend.db, actor=Actor.operator(), survey_id=survey_id).status == (
             "draft"
         )
+
+
+async def test_leaving_an_unchanged_survey_asks_nothing(world) -> None:
+    from store.survey_files import read_survey_file
+    from store.surveys import create_survey
+
+    spec = read_survey_file(Path(__file__).parents[2] / "store/data/surveys/klima.yaml")
+    spec.intro += "\n"  # as a YAML block keeps it
+    survey_id = create_survey(world.backend.db, actor=Actor.operator(), spec=spec)
+    app = world.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await editor_for(pilot, world, survey_id)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, SurveysScreen)  # no "leave without saving?"
+        await pilot.press("enter")
+        await settle(pilot)
+        await write(pilot, "!")  # the title changed: now it asks
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "Leave without saving?" in str(app.screen.query_one(".dialog-title").render())
