@@ -130,6 +130,7 @@ class DispatchScreen(PanelScreen):
     def _show_state(self, data) -> None:
         progress = self.query_one("#dispatch-progress", ProgressBar)
         batch, done_total = data["batch"], data["progress"]
+        progress.display = batch is not None and done_total is not None
         if batch is not None and done_total is not None:
             done, total = done_total
             progress.update(total=max(total, 1), progress=done)
@@ -264,6 +265,10 @@ class DispatchScreen(PanelScreen):
                              self.action_refresh()),
             )  # fmt: skip
 
-        self.app.push_screen(
-            TextPrompt(_("Send a test email"), _("Your email address"), ""), chosen
+        prompt = TextPrompt(
+            _("Send a test email"),
+            _("It goes through the real mail server, ahead of the queue."),
+            "",
+            field=_("Your address"),
         )
+        self.app.push_screen(prompt, chosen)

@@ -22,9 +22,10 @@ class TextPrompt(PanelModal["str | None"]):
         Binding("escape", "cancel", _("Cancel"), id="path-cancel"),
     ]
 
-    def __init__(self, title: str, hint: str, default: str) -> None:
+    def __init__(self, title: str, hint: str, default: str, field: str = "") -> None:
         super().__init__()
         self.title_text, self.hint, self.default = title, hint, default
+        self.field = field
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
@@ -49,7 +50,7 @@ class TextPrompt(PanelModal["str | None"]):
         self.dismiss(self.result(text))
 
     def field_label(self) -> str:
-        return _("Text")
+        return self.field or _("Text")
 
     def result(self, text: str):
         return text
