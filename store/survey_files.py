@@ -319,8 +319,9 @@ class _Reader:
         field = _Field(self, data, "survey", None)
         spec = SurveySpec(
             title=field.text("title") or "",
-            intro=field.text("intro") or "",
-            thanks=field.text("thanks") or "",
+            # Trimmed, as the store keeps them; the line breaks inside are kept as written.
+            intro=(field.text("intro") or "").strip(),
+            thanks=(field.text("thanks") or "").strip(),
             anonymous=field.boolean("anonymous", default=True),
             opens_on=field.day("opens"),
             closes_on=field.day("closes"),

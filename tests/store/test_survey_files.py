@@ -37,8 +37,9 @@ def words(max_size: int = 30) -> st.SearchStrategy[str]:
     return st.text(ALPHABET, min_size=1, max_size=max_size).map(str.strip).filter(bool)
 
 
-# An introduction or a thank-you: kept as written, line breaks and spaces and all.
-paragraphs = st.text(ALPHABET + "\n", max_size=80)
+# An introduction or a thank-you: line breaks and spaces kept as written inside, trimmed at the
+# ends (the store and the file reader trim them).
+paragraphs = st.text(ALPHABET + "\n", max_size=80).map(str.strip)
 days = st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31))
 keys = st.from_regex(r"[A-Za-z][A-Za-z0-9_-]{0,11}", fullmatch=True)
 
