@@ -22,6 +22,7 @@ from datetime import timedelta
 
 from store import outbox
 from store.db import Database
+from store.links import link_parts
 from store.outbox import Failure, Outgoing, Retry
 from store.sealing import open_links
 from store.secrets import ServerKey, ServerKeyError
@@ -294,7 +295,9 @@ class Dispatcher:
             if not row.to_address:
                 raise SendError("no address to send to", permanent=True)
             try:
-                links = open_links(self.key, row.sealed)
+                links = open_links(self.key, row.sealed) | link_parts(
+                    self.key, row.participant_id, row.link_salt
+                )
                 message = build_email(row, links, self.mail_from)
             except ServerKeyError as exc:  # this worker's key is wrong; another's may be right
                 raise SendError(f"sealed links: {exc}", permanent=False) from exc

@@ -51,7 +51,7 @@ class _Prepared(Compat32):
 
 
 WIRE_POLICY = _Prepared(linesep="\r\n")
-PLACEHOLDER = re.compile(r"\[\[[a-z_]+\]\]")
+PLACEHOLDER = re.compile(r"\[\[[a-z_-]+\]\]")
 # The steps of the mail transaction; a 5xx reply at any of them is about this message.
 _STAGES: dict[type, str] = {
     aiosmtplib.SMTPSenderRefused: "MAIL",

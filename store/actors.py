@@ -26,6 +26,11 @@ class Actor:
             user = "unknown"
         return cls(id=None, username=f"shell:{user}", role=Role.admin)
 
+    @classmethod
+    def schedule(cls) -> Actor:
+        """The worker when it acts on a schedule staff set (reminders), as an editor would."""
+        return cls(id=None, username="schedule", role=Role.editor)
+
     def can(self, *roles: Role) -> bool:
         return self.role in roles
 

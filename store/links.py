@@ -4,12 +4,16 @@ An invitation's token is a keyed hash (under the server key) of a random salt ke
 invitation, so a reminder can repeat the link of the first email. The database holds the salt
 and a keyed hash of the token, never the token: a copy of the database alone cannot answer for
 anyone. Unsubscribe links carry the participant's id and a keyed hash of it.
+
+So a survey email's links need not be stored at all. The letter a send writes (one per
+language) holds them as templates, such as `https://…/s/[[token]]`; the dispatcher, which has the
+key, fills in each person's parts from the invitation's salt and the participant's id as it
+sends (`link_parts`).
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import secrets
 
@@ -17,13 +21,18 @@ from .secrets import ServerKey
 
 SALT_BYTES = 16  # 128 bits of randomness behind every token
 
+# A person's parts of the links in a send's letters.
+TOKEN = "[[token]]"
+PARTICIPANT = "[[participant]]"
+UNSUBSCRIBE_CODE = "[[unsubscribe-code]]"
+
 
 def new_salt() -> str:
     return secrets.token_hex(SALT_BYTES)
 
 
 def invitation_token(key: ServerKey, salt: str) -> str:
-    digest = hmac.new(key.derive("invitation-link"), salt.encode(), hashlib.sha256).digest()
+    digest = hmac.digest(key.derive("invitation-link"), salt.encode(), "sha256")
     return base64.urlsafe_b64encode(digest[:24]).decode("ascii")  # 192 bits, 32 characters
 
 
@@ -46,3 +55,20 @@ def unsubscribe_link(key: ServerKey, base_url: str, participant_id: int) -> str:
 
 def unsubscribe_code_ok(key: ServerKey, participant_id: int, code: str) -> bool:
     return hmac.compare_digest(unsubscribe_code(key, participant_id), code)
+
+
+def letter_links(base_url: str) -> tuple[str, str]:
+    """The survey link and the unsubscribe link as a send's letters hold them."""
+    return survey_link(base_url, TOKEN), f"{base_url}/u/{PARTICIPANT}/{UNSUBSCRIBE_CODE}"
+
+
+def link_parts(key: ServerKey, participant_id: int | None, salt: str | None) -> dict[str, str]:
+    """What fills one person's links in a letter: the token (from the invitation's salt) and the
+    participant's unsubscribe code."""
+    parts = {}
+    if salt:
+        parts[TOKEN] = invitation_token(key, salt)
+    if participant_id is not None:
+        parts[PARTICIPANT] = str(participant_id)
+        parts[UNSUBSCRIBE_CODE] = unsubscribe_code(key, participant_id)
+    return parts

@@ -73,6 +73,7 @@ class Outgoing:
     attempts: int  # including the one this lease is for
     participant_id: int | None
     kind: str
+    link_salt: str | None = None  # a survey email's: its invitation's, to make the link from
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ class Failure:
 # In the order of Outgoing's fields, then the priority (for sorting only).
 _OUTGOING = (_c.id, _c.to_address, _c.subject, _c.body_text, _c.body_html, _c.headers, _c.sealed,
              _c.message_id, _c.attempts, _c.participant_id, _c.kind, _c.letter_id, _c.fields,
-             _c.priority)  # fmt: skip
+             _c.survey_id, _c.priority)  # fmt: skip
 
 
 def _due(now: datetime) -> ColumnElement[bool]:
@@ -138,9 +139,11 @@ def claim_due(
             rows = session.execute(
                 lease.where(_c.id.in_(ids), _due(now)).returning(*_OUTGOING)
             ).all()
-        letters = _letters(session, {row[11] for row in rows if row[11] is not None})
-    rows = sorted(rows, key=lambda row: (-row[-1], row[0]))  # priority, then id
-    return [_outgoing_of(row, letters) for row in rows]
+        lettered = [row for row in rows if row.letter_id is not None]
+        letters = _letters(session, {row.letter_id for row in lettered})
+        people = _people(session, lettered)
+    rows = sorted(rows, key=lambda row: (-row.priority, row.id))
+    return [_outgoing_of(row, letters, people) for row in rows]
 
 
 def _letters(session: Session, ids: set[int]) -> dict[int, Letter]:
@@ -151,18 +154,49 @@ def _letters(session: Session, ids: set[int]) -> dict[int, Letter]:
     }
 
 
-def _outgoing_of(row: Any, letters: dict[int, Letter]) -> Outgoing:
-    """A leased row as sent: a send's message takes its letter's words, with the person's fields."""
-    (id_, to, subject, text, html_body, headers, sealed, message_id, attempts, participant_id,
-     kind, letter_id, fields, _priority) = row  # fmt: skip
-    letter = letters.get(letter_id) if letter_id is not None else None
+def _people(session: Session, rows: Sequence[Any]) -> dict[tuple[int, int], tuple[str, str]]:
+    """(name, invitation salt) of the people a send's rows go to, by (survey, participant)."""
+    found: dict[tuple[int, int], tuple[str, str]] = {}
+    wanted: dict[int | None, set[int]] = {}
+    for row in rows:
+        if row.participant_id is not None:
+            wanted.setdefault(row.survey_id, set()).add(row.participant_id)
+    for survey_id, ids in wanted.items():
+        query = (
+            select(Participant.id, Participant.name, Invitation.link_salt)
+            .join(
+                Invitation,
+                and_(
+                    col(Invitation.participant_id) == Participant.id,
+                    col(Invitation.survey_id) == survey_id,
+                ),
+                isouter=True,
+            )
+            .where(col(Participant.id).in_(ids))
+        )
+        for person_id, name, salt in session.exec(query):
+            found[(survey_id or 0, person_id)] = (name or "", salt or "")
+    return found
+
+
+def _outgoing_of(
+    row: Any, letters: dict[int, Letter], people: dict[tuple[int, int], tuple[str, str]]
+) -> Outgoing:
+    """A leased row as sent: a send's message takes its letter's words, with the person's name,
+    and the salt its personal link is made from."""
+    subject, text, html_body, headers, salt = (
+        row.subject, row.body_text, row.body_html, row.headers, None
+    )  # fmt: skip
+    letter = letters.get(row.letter_id) if row.letter_id is not None else None
     if letter is not None:
+        name, salt = people.get((row.survey_id or 0, row.participant_id), ("", None))
         subject, text, html_body = personal(
-            letter.subject, letter.body_text, letter.body_html, fields
+            letter.subject, letter.body_text, letter.body_html, row.fields or {"name": name}
         )
         headers = {**(letter.headers or {}), **(headers or {})}
-    return Outgoing(id_, to, subject, text, html_body, headers or {}, sealed, message_id,
-                    attempts, participant_id, kind)  # fmt: skip
+    return Outgoing(row.id, row.to_address, subject, text, html_body, headers or {}, row.sealed,
+                    row.message_id, row.attempts, row.participant_id, row.kind,
+                    salt or None)  # fmt: skip
 
 
 # What every recorded outcome clears: the lease, and for sent and failed rows the next attempt.

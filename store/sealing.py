@@ -6,6 +6,10 @@ stored subject, bodies and headers carry placeholders such as `[[link]]`, and th
 themselves are stored sealed: encrypted with the server key. The dispatcher, which has the
 key, opens them at the moment of sending; afterwards the sealed value is cleared.
 
+A survey send needs none of this: its letters hold the links as templates that the dispatcher
+fills from the invitation's salt (see store/links.py). Sealing is for emails written one at a
+time whose links cannot be made again from what the database holds.
+
 Viewing a message shows it as sent, with each placeholder standing where its link went.
 """
 
@@ -14,6 +18,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+from functools import lru_cache
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -31,8 +36,13 @@ def seal(key: ServerKey, links: dict[str, str]) -> str:
     hundred thousand people in a fraction of a second.
     """
     nonce = os.urandom(12)
-    data = AESGCM(key.derive("outbox-links")).encrypt(nonce, json.dumps(links).encode(), None)
+    data = _cipher(key).encrypt(nonce, json.dumps(links).encode(), None)
     return base64.urlsafe_b64encode(nonce + data).decode("ascii")
+
+
+@lru_cache(maxsize=4)
+def _cipher(key: ServerKey) -> AESGCM:
+    return AESGCM(key.derive("outbox-links"))
 
 
 def open_links(key: ServerKey, sealed: str | None) -> dict[str, str]:
@@ -40,7 +50,7 @@ def open_links(key: ServerKey, sealed: str | None) -> dict[str, str]:
         return {}
     raw = base64.urlsafe_b64decode(sealed.encode("ascii"))
     try:
-        plain = AESGCM(key.derive("outbox-links")).decrypt(raw[:12], raw[12:], None)
+        plain = _cipher(key).decrypt(raw[:12], raw[12:], None)
     except Exception as exc:  # InvalidTag: another key, or tampered with
         raise ServerKeyError("these links were sealed with another server key") from exc
     return json.loads(plain)

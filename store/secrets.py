@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 import os
 import secrets
@@ -94,4 +93,4 @@ class ServerKey:
 
     def mac(self, purpose: str, value: str) -> str:
         """A keyed hash of `value`, for storing tokens and codes that must be checked, not read."""
-        return hmac.new(self.derive(purpose), value.encode(), hashlib.sha256).hexdigest()
+        return hmac.digest(self.derive(purpose), value.encode(), "sha256").hex()

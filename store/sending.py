@@ -2,30 +2,32 @@
 
 Everything a send writes — the batch with its seed and rule, one invitation per person, one
 outbox row per email, the participants' last-contacted times and the audit entry — is written
-in one transaction, so a crash leaves all of it or none. Each email is written from letters
-already rendered per language (`Letter`: subject, text and HTML holding the placeholders
-`[[name]]`, `[[link]]` and `[[unsubscribe]]`); the name is filled in here, the links are sealed
-(see store/sealing.py) and filled in by the dispatcher as it sends.
+in one transaction, so a crash leaves all of it or none. The words are written once per
+language (`Letter`: subject, text and HTML), holding the placeholder `[[name]]` and the
+personal links as templates (see store/links.py). An outbox row holds only the address, its
+letter and its Message-ID: nothing in it is secret. The dispatcher fills in the person's name
+and links as it sends.
 """
 
 from __future__ import annotations
 
 import html
+import secrets
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 from functools import cached_property
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 from . import audit
 from .actors import Actor
 from .db import Database, bulk_insert
 from .errors import NotFound, Refused
-from .links import invitation_token, new_salt, survey_link, token_hash, unsubscribe_link
+from .links import invitation_token, letter_links, new_salt, token_hash
 from .models import (
     Invitation,
     Message,
@@ -41,7 +43,7 @@ from .models import (
 )
 from .roles import Role
 from .sampling import Plan
-from .sealing import LINK, UNSUBSCRIBE, seal
+from .sealing import LINK, UNSUBSCRIBE, fill
 from .secrets import ServerKey
 from .timeutil import utcnow
 
@@ -113,24 +115,19 @@ def queue_invitations(
         session.flush()
         stored = _store_letters(session, batch, "invitation", letters, mailing)
         invitations, messages = [], []
-        for person_id, name, email, language in people:
+        for person_id, email, language in people:
             salt = new_salt()
-            token = invitation_token(key, salt)
             invitations.append(
-                dict(participant_id=person_id, token_hash=token_hash(key, token), link_salt=salt)
-            )
-            messages.append(
-                _message(
-                    key,
-                    stored,
-                    mailing,
-                    dedupe=f"invite:{survey.id}:{person_id}",
-                    person=(person_id, name, email, language),
-                    token=token,
+                dict(
+                    participant_id=person_id,
+                    token_hash=token_hash(key, invitation_token(key, salt)),
+                    link_salt=salt,
                 )
             )
+            dedupe = f"invite:{survey.id}:{person_id}"
+            messages.append(_message(stored, mailing, dedupe, (person_id, email, language)))
         same = {"survey_id": survey.id, "batch_id": batch.id, "created_at": now}
-        _write(session, people, invitations, messages, {**same, "kind": "invitation"})
+        _write(session, invitations, messages, {**same, "kind": "invitation"})
         audit.record(
             session,
             actor=actor,
@@ -144,7 +141,6 @@ def queue_invitations(
 
 def queue_reminders(
     db: Database,
-    key: ServerKey,
     *,
     actor: Actor,
     survey_id: int,
@@ -164,7 +160,7 @@ def queue_reminders(
         if due_only and survey.remind_after_days is None:
             return Queued(None, 0, 0)
         query = (
-            select(Invitation, Participant.name, Participant.email, Participant.language)
+            select(Invitation, Participant.email, Participant.language)
             .join(Participant, col(Participant.id) == Invitation.participant_id)
             .where(
                 Invitation.survey_id == survey_id,
@@ -198,19 +194,11 @@ def queue_reminders(
         session.flush()
         stored = _store_letters(session, batch, "reminder", letters, mailing)
         messages = []
-        for invitation, name, email, language in rows:
+        for invitation, email, language in rows:
             number = invitation.reminders + 1
-            token = invitation_token(key, invitation.link_salt or "")
-            messages.append(
-                _message(
-                    key,
-                    stored,
-                    mailing,
-                    dedupe=f"remind:{survey_id}:{invitation.participant_id}:{number}",
-                    person=(invitation.participant_id, name, email, language),
-                    token=token,
-                )
-            )
+            dedupe = f"remind:{survey_id}:{invitation.participant_id}:{number}"
+            person = (invitation.participant_id, email, language)
+            messages.append(_message(stored, mailing, dedupe, person))
         ids = [invitation.id for invitation, *_rest in rows]
         for chunk in _chunks(ids):
             session.execute(
@@ -220,13 +208,7 @@ def queue_reminders(
                 .execution_options(synchronize_session=False)
             )
         same = {"survey_id": survey_id, "batch_id": batch.id, "created_at": now}
-        _write(
-            session,
-            [(i.participant_id,) for i, *_r in rows],
-            [],
-            messages,
-            {**same, "kind": "reminder"},
-        )
+        _write(session, [], messages, {**same, "kind": "reminder"})
         audit.record(
             session,
             actor=actor,
@@ -236,6 +218,23 @@ def queue_reminders(
             detail={"batch": batch.id, "queued": len(messages), "due_only": due_only},
         )
         return Queued(batch.id, len(messages), 0)
+
+
+def scheduled_reminders(db: Database, *, actor: Actor) -> list[int]:
+    """The open surveys, not yet closed, that have a reminder schedule."""
+    actor.require(Role.admin, Role.editor)
+    now = utcnow()
+    with db.read() as session:
+        return list(
+            session.exec(
+                select(Survey.id).where(
+                    Survey.status == SurveyStatus.open,
+                    col(Survey.remind_after_days).is_not(None),
+                    Survey.max_reminders > 0,
+                    or_(col(Survey.closes_at).is_(None), col(Survey.closes_at) > now),
+                )
+            ).all()
+        )
 
 
 def _reminder_due(invitation: Invitation, now: datetime, days: int) -> bool:
@@ -254,38 +253,42 @@ def _open_survey(session: Session, survey_id: int) -> Survey:
     return survey
 
 
-def _people(session: Session, ids: list[int]) -> list[tuple[int, str, str, str]]:
-    """(id, name, email, language) of those still active with a deliverable address."""
-    found = []
-    for chunk in _chunks(ids):
-        found += session.exec(
-            select(Participant.id, Participant.name, Participant.email, Participant.language).where(
-                col(Participant.id).in_(chunk),
-                Participant.status == ParticipantStatus.active,
-                col(Participant.undeliverable_at).is_(None),
-                col(Participant.email).is_not(None),
-            )
-        ).all()
-    order = {person_id: n for n, person_id in enumerate(ids)}
-    return sorted(found, key=lambda p: order[p[0]])
+def _people(session: Session, ids: list[int]) -> list[tuple[int, str, str]]:
+    """(id, email, language) of those still active with a deliverable address, in the order of
+    `ids`. Many are read in one pass over the panel rather than by lists of ids."""
+    reachable = (
+        Participant.status == ParticipantStatus.active,
+        col(Participant.undeliverable_at).is_(None),
+        col(Participant.email).is_not(None),
+    )
+    columns = (Participant.id, Participant.email, Participant.language)
+    query = select(*columns).where(*reachable)
+    if len(ids) <= CHUNK:
+        query = query.where(col(Participant.id).in_(ids))
+    # Core, not the ORM: plain tuples, read at the driver's speed.
+    found = {row[0]: tuple(row) for row in session.connection().execute(query)}
+    return [found[person_id] for person_id in ids if person_id in found]
 
 
 def _store_letters(
     session: Session, batch: SendBatch, kind: str, letters: dict[str, Letter], mailing: Mailing
 ) -> dict[str, int]:
-    """The send's letters, one row per language; their ids by language."""
+    """The send's letters, one row per language, their links as templates; their ids by
+    language."""
+    survey, unsubscribe = letter_links(mailing.base_url)
+    links = {LINK: survey, UNSUBSCRIBE: unsubscribe}
     ids = {}
     for language, letter in letters.items():
         row = LetterRow(
             batch_id=batch.id,
             kind=kind,
             language=language,
-            subject=letter.subject,
-            body_text=letter.text,
-            body_html=letter.html,
+            subject=fill(letter.subject, links),
+            body_text=fill(letter.text, links),
+            body_html=fill(letter.html, links),
             headers={
                 "From": mailing.mail_from,
-                "List-Unsubscribe": f"<{UNSUBSCRIBE}>",
+                "List-Unsubscribe": f"<{unsubscribe}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             },
         )
@@ -297,27 +300,19 @@ def _store_letters(
 
 
 def _message(
-    key: ServerKey,
     letters: dict[str, int],
     mailing: Mailing,
-    *,
     dedupe: str,
-    person: tuple[int, str | None, str | None, str | None],
-    token: str,
+    person: tuple[int, str | None, str | None],
 ) -> dict:
-    person_id, name, email, language = person
-    links = {
-        LINK: survey_link(mailing.base_url, token),
-        UNSUBSCRIBE: unsubscribe_link(key, mailing.base_url, person_id),
-    }
+    """An outbox row for a person (id, email, language), in their language's letter."""
+    person_id, email, language = person
     return dict(
         dedupe_key=dedupe,
         participant_id=person_id,
         letter_id=letters.get(language or "nb") or letters["nb"],
-        fields={"name": name or ""},
         to_address=email,
-        sealed=seal(key, links),
-        message_id=f"<{uuid.uuid4().hex}@{mailing.domain}>",
+        message_id=f"<{secrets.token_hex(16)}@{mailing.domain}>",
     )
 
 
@@ -332,13 +327,13 @@ class Content:
 
 
 def message_content(session: Session, message: Message) -> Content:
-    """What a message says: its letter with the person's fields, or its own text."""
+    """What a message says: its letter with the person's name, or its own text."""
     letter = session.get(LetterRow, message.letter_id) if message.letter_id else None
     if letter is None:
         return Content(message.subject, message.body_text, message.body_html, message.headers or {})
-    subject, text, html_body = personal(
-        letter.subject, letter.body_text, letter.body_html, message.fields
-    )
+    person = session.get(Participant, message.participant_id) if message.participant_id else None
+    fields = message.fields or {"name": (person.name if person else None) or ""}
+    subject, text, html_body = personal(letter.subject, letter.body_text, letter.body_html, fields)
     return Content(subject, text, html_body, dict(letter.headers or {}))
 
 
@@ -359,27 +354,25 @@ def new_message_id(mail_from: str) -> str:
     return f"<{uuid.uuid4().hex}@{Mailing(mail_from, '').domain}>"
 
 
-def _write(
-    session: Session,
-    people: Iterable[tuple],
-    invitations: list[dict],
-    messages: list[dict],
-    same: dict,
-) -> None:
-    """Invitations and messages (`same` holds what all rows share), and people's contact time."""
+def _write(session: Session, invitations: list[dict], messages: list[dict], same: dict) -> None:
+    """Invitations and messages (`same` holds what all rows share), and the contact time of
+    everyone the batch writes to."""
     kind = same.pop("kind")
     for chunk in _chunks(invitations, BULK):
         bulk_insert(session, Invitation.__table__, chunk, same)  # type: ignore[arg-type]
     status = {"status": MessageStatus.queued.value, "priority": 0, "attempts": 0}
     for chunk in _chunks(messages, BULK):
         bulk_insert(session, Message.__table__, chunk, {**same, **status, "kind": kind})  # type: ignore[arg-type]
-    for chunk in _chunks([p[0] for p in people]):
-        session.execute(
-            update(Participant)
-            .where(col(Participant.id).in_(chunk))
-            .values(last_contacted_at=same["created_at"])
-            .execution_options(synchronize_session=False)
+    session.execute(
+        update(Participant)
+        .where(
+            col(Participant.id).in_(
+                select(Message.participant_id).where(Message.batch_id == same["batch_id"])
+            )
         )
+        .values(last_contacted_at=same["created_at"])
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:

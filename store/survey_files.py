@@ -31,7 +31,8 @@ from .errors import PanelError
 from .survey_spec import KINDS, OptionSpec, QuestionSpec, SurveySpec, problems, where
 from .surveys import get_survey
 
-SURVEY_KEYS = ("title", "intro", "thanks", "anonymous", "opens", "closes", "questions")
+SURVEY_KEYS = ("title", "intro", "thanks", "anonymous", "opens", "closes", "remind_after_days",
+               "max_reminders", "questions")  # fmt: skip
 QUESTION_KEYS = (
     "id",
     "kind",
@@ -325,7 +326,10 @@ class _Reader:
             anonymous=field.boolean("anonymous", default=True),
             opens_on=field.day("opens"),
             closes_on=field.day("closes"),
+            remind_after_days=field.number("remind_after_days"),
         )
+        if (reminders := field.number("max_reminders")) is not None:
+            spec.max_reminders = reminders
         questions = data.get("questions")
         if questions is None:
             return spec
@@ -615,6 +619,10 @@ def dump_survey_yaml(spec: SurveySpec) -> str:
         data["opens"] = spec.opens_on
     if spec.closes_on:
         data["closes"] = spec.closes_on
+    if spec.remind_after_days is not None:
+        data["remind_after_days"] = spec.remind_after_days
+    if spec.max_reminders != SurveySpec.max_reminders:
+        data["max_reminders"] = spec.max_reminders
     data["questions"] = [_question_data(spec, q) for q in spec.questions]
     return yaml.dump(
         data,

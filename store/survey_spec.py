@@ -21,6 +21,8 @@ CONDITION_KINDS = ("single", "multiple", "scale")  # whose answers a show_if can
 KEY_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,39}$")
 TITLE_MAX = 200
 TEXT_MAX = 2000  # a question's wording, an introduction, a thank-you
+REMIND_AFTER_DAYS = (1, 60)  # the interval a scheduled reminder may have
+MAX_REMINDERS = 5  # more than this is no longer a reminder but a nuisance
 DEFAULT_TEXT_LIMIT = 2000  # characters a free-text answer may hold unless the question says
 TEXT_LIMIT_MAX = 10_000
 SCALE_STEPS_MAX = 11  # 0 to 10 is the widest scale
@@ -74,6 +76,10 @@ class SurveySpec:
     opens_on: date | None = None
     closes_on: date | None = None
     questions: list[QuestionSpec] = field(default_factory=list)
+    # Scheduled reminders: this many days after the invitation (or the last reminder), to those
+    # who have not answered, at most `max_reminders` each. None: reminders only by hand.
+    remind_after_days: int | None = None
+    max_reminders: int = 1
 
     def question(self, key: str) -> QuestionSpec | None:
         return next((q for q in self.questions if q.key == key), None)
@@ -128,6 +134,11 @@ def problems(spec: SurveySpec) -> list[Problem]:
             add("survey", name, f"is longer than {TEXT_MAX} characters")
     if spec.opens_on and spec.closes_on and spec.closes_on < spec.opens_on:
         add("survey", "closes", "is before the survey opens")
+    low, high = REMIND_AFTER_DAYS
+    if spec.remind_after_days is not None and not low <= spec.remind_after_days <= high:
+        add("survey", "remind_after_days", f"must be from {low} to {high} days")
+    if not 0 <= spec.max_reminders <= MAX_REMINDERS:
+        add("survey", "max_reminders", f"must be from 0 to {MAX_REMINDERS}")
     seen: dict[str, int] = {}
     for index, question in enumerate(spec.questions):
         place = where(index, question)

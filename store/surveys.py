@@ -260,6 +260,8 @@ def _apply_fields(survey: Survey, spec: SurveySpec) -> None:
     survey.anonymous = spec.anonymous
     survey.opens_at = _start_of(spec.opens_on)
     survey.closes_at = _end_of(spec.closes_on)
+    survey.remind_after_days = spec.remind_after_days
+    survey.max_reminders = spec.max_reminders
 
 
 def _load_spec(session: Session, survey: Survey) -> SurveySpec:
@@ -280,6 +282,8 @@ def _load_spec(session: Session, survey: Survey) -> SurveySpec:
         anonymous=survey.anonymous,
         opens_on=_day_of(survey.opens_at),
         closes_on=_last_day_of(survey.closes_at),
+        remind_after_days=survey.remind_after_days,
+        max_reminders=survey.max_reminders,
         questions=[
             QuestionSpec(
                 key=q.key,

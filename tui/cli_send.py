@@ -195,7 +195,6 @@ def cmd_remind(args: argparse.Namespace, settings: Settings) -> int:
         survey = get_survey(backend.db, actor=actor, survey_id=args.survey)
         queued = queue_reminders(
             backend.db,
-            backend.key,
             actor=actor,
             survey_id=args.survey,
             letters=survey_letters_for("reminder", survey, settings),

@@ -8,11 +8,13 @@ import signal
 import time
 from typing import TYPE_CHECKING
 
-from .i18n import _
+from .i18n import _, ngettext
 from .settings import Settings
 
 if TYPE_CHECKING:
     from mail.dispatcher import Dispatcher, Summary
+
+    from .backend import Backend
 
 PROGRESS_SECONDS = 10.0  # at most one progress line this often while sending
 SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -39,7 +41,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     backend = open_backend(settings)
     dispatcher = make_dispatcher(backend, settings, None if args.once else _ProgressPrinter())
     try:
-        summary = asyncio.run(_run(dispatcher, once=args.once))
+        summary = asyncio.run(_run(dispatcher, backend, settings, once=args.once))
     finally:
         backend.close()
     if summary.paused:
@@ -48,8 +50,13 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def _run(dispatcher: Dispatcher, *, once: bool) -> Summary:
-    """Run it; the first SIGTERM or SIGINT stops it cleanly, a second one at once."""
+async def _run(
+    dispatcher: Dispatcher, backend: Backend, settings: Settings, *, once: bool
+) -> Summary:
+    """Run it, with the scheduled reminders; the first SIGTERM or SIGINT stops it cleanly, a
+    second one at once."""
+    from .dispatching import run_with_reminders
+
     loop = asyncio.get_running_loop()
 
     def stop() -> None:
@@ -62,10 +69,24 @@ async def _run(dispatcher: Dispatcher, *, once: bool) -> Summary:
     if not once:
         print(_("Sending as {owner}; stop with Ctrl+C.").format(owner=dispatcher.owner), flush=True)
     try:
-        return await dispatcher.run(once=once)
+        return await run_with_reminders(
+            dispatcher, backend, settings, once=once, report=_print_reminders
+        )
     finally:
         for signum in SIGNALS:
             loop.remove_signal_handler(signum)
+
+
+def _print_reminders(done: list[tuple[int, str, int]]) -> None:
+    for survey_id, title, count in done:
+        print(
+            ngettext(
+                "Queued {n} scheduled reminder for survey {id} (“{title}”).",
+                "Queued {n} scheduled reminders for survey {id} (“{title}”).",
+                count,
+            ).format(n=count, id=survey_id, title=title),
+            flush=True,
+        )
 
 
 def _summary_line(summary: Summary) -> str:

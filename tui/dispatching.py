@@ -8,6 +8,7 @@ screen, and it stops cleanly with the app, giving its unsent leases back to the 
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
 
     from .backend import Backend
     from .settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 def smtp_config(settings: Settings) -> SmtpConfig:
@@ -55,10 +58,79 @@ def make_dispatcher(
     )
 
 
+REMINDER_ROUND_SECONDS = 600.0  # how often a running worker looks for reminders that are due
+
+
+def queue_due_reminders(backend: Backend, settings: Settings) -> list[tuple[int, str, int]]:
+    """Queue the scheduled reminders that are due now: (survey id, title, how many) for each
+    survey that got any. A survey closed or changed meanwhile is passed over."""
+    from store.actors import Actor
+    from store.errors import NotFound, Refused
+    from store.sending import Mailing, queue_reminders, scheduled_reminders
+    from store.surveys import get_survey
+
+    from .cli_send import survey_letters_for
+
+    actor = Actor.schedule()
+    mailing = Mailing(mail_from=settings.mail_from, base_url=settings.base_url)
+    done = []
+    for survey_id in scheduled_reminders(backend.db, actor=actor):
+        try:
+            survey = get_survey(backend.db, actor=actor, survey_id=survey_id)
+            queued = queue_reminders(
+                backend.db,
+                actor=actor,
+                survey_id=survey_id,
+                letters=survey_letters_for("reminder", survey, settings),
+                mailing=mailing,
+                due_only=True,
+            )
+        except (NotFound, Refused):
+            continue
+        if queued.queued:
+            done.append((survey_id, survey.spec.title, queued.queued))
+    return done
+
+
+async def run_with_reminders(
+    dispatcher: Dispatcher,
+    backend: Backend,
+    settings: Settings,
+    *,
+    once: bool = False,
+    report: Callable[[list[tuple[int, str, int]]], None] | None = None,
+) -> Summary:
+    """Run the dispatcher, queueing due reminders first and, while it runs, every few minutes."""
+
+    async def round_() -> None:
+        try:
+            done = await asyncio.to_thread(queue_due_reminders, backend, settings)
+        except Exception:  # a failed round is logged; the next one tries again
+            log.exception("queueing scheduled reminders")
+            return
+        if done and report is not None:
+            report(done)
+
+    async def rounds() -> None:
+        while True:
+            await asyncio.sleep(REMINDER_ROUND_SECONDS)
+            await round_()
+
+    await round_()
+    if once:
+        return await dispatcher.run(once=True)
+    task = asyncio.create_task(rounds())
+    try:
+        return await dispatcher.run()
+    finally:
+        task.cancel()
+
+
 class BackgroundDispatcher:
     """A dispatcher running in a thread of its own until `stop`."""
 
     def __init__(self, backend: Backend, settings: Settings) -> None:
+        self.backend, self.settings = backend, settings
         self.dispatcher = make_dispatcher(backend, settings)
         self.loop: asyncio.AbstractEventLoop | None = None
         self.thread = threading.Thread(target=self._run, name="dispatcher", daemon=True)
@@ -71,7 +143,9 @@ class BackgroundDispatcher:
     def _run(self) -> None:
         self.loop = asyncio.new_event_loop()
         try:
-            self.loop.run_until_complete(self.dispatcher.run())
+            self.loop.run_until_complete(
+                run_with_reminders(self.dispatcher, self.backend, self.settings)
+            )
         except BaseException as exc:  # reported by the app, never raised into the UI
             self.error = exc
         finally:

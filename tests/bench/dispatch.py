@@ -4,8 +4,9 @@
 
 An aiosmtpd sink runs in a process of its own and accepts everything. Each contender sends the
 same messages (text and HTML, headers, personal links) to it, each run in a fresh process:
-- ours: `Dispatcher.run(once=True)` over a SQLite file holding the queued rows with sealed
-  links: it claims, unseals, builds, sends and records every message as sent;
+- ours: `Dispatcher.run(once=True)` over a SQLite file holding a survey's invitations as
+  `queue_invitations` writes them (one letter, a row per person): it claims, fills in each
+  person's name and links, builds, sends and records every message as sent;
 - naive: one message at a time, each over a new connection (`aiosmtplib.send`);
 - raw pool: `--concurrency` aiosmtplib connections kept open, fed from an in-memory list, no
   database at all.
@@ -30,6 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "bench"))
 
 SENDER = "Innbyggerpanelet i Bærum <panel@baerum.kommune.no>"
 SUBJECT = "Hva mener du om klimaarbeidet i Bærum?"
@@ -53,30 +55,26 @@ def links(number: int) -> dict[str, str]:
 
 
 def build_queue(path: Path, count: int) -> None:
-    from sqlalchemy import insert
+    from roster import build
 
+    from store.actors import Actor
     from store.db import Database
-    from store.migrate import upgrade
-    from store.models import Message
-    from store.sealing import seal
+    from store.sampling import Selection, plan_send
     from store.secrets import ServerKey
+    from store.sending import Letter, Mailing, queue_invitations
+    from store.survey_spec import OptionSpec, QuestionSpec, SurveySpec
+    from store.surveys import create_survey, set_survey_status
 
-    key = ServerKey.from_text(KEY_TEXT)
+    build(path, count)
+    key, actor = ServerKey.from_text(KEY_TEXT), Actor.operator()
     db = Database(f"sqlite:///{path}")
-    upgrade(db)
-    rows = [
-        dict(
-            dedupe_key=f"bench:{n}", kind="invitation", to_address=f"deltaker{n}@example.no",
-            subject=SUBJECT, body_text=TEXT, body_html=HTML,
-            headers=HEADERS,
-            sealed=seal(key, links(n)), status="queued", priority=0, attempts=0,
-            message_id=f"<bench.{n}@baerum.kommune.no>",
-        )
-        for n in range(count)
-    ]  # fmt: skip
-    with db.write() as session:
-        for start in range(0, count, 1000):
-            session.execute(insert(Message), rows[start : start + 1000])
+    question = QuestionSpec("a", "single", "Ja?", options=[OptionSpec("Ja"), OptionSpec("Nei")])
+    survey_id = create_survey(db, actor=actor, spec=SurveySpec("Klima", questions=[question]))
+    set_survey_status(db, actor=actor, survey_id=survey_id, status="open")
+    plan = plan_send(db, actor=actor, survey_id=survey_id, selection=Selection(rest_days=0))
+    letter = Letter(SUBJECT, "Hei [[name]]!\n\n" + TEXT, "<p>Hei [[name]]!</p>" + HTML)
+    mailing = Mailing(SENDER, "https://innbyggerpanel.baerum.kommune.no")
+    queue_invitations(db, key, actor=actor, plan=plan, letters={"nb": letter}, mailing=mailing)
     db.dispose()
 
 

@@ -12,7 +12,14 @@ from sqlmodel import select
 from mail.compose import survey_letters
 from store.actors import Actor
 from store.errors import Invalid, Refused
-from store.links import invitation_token, survey_link, token_hash, unsubscribe_link
+from store.links import (
+    TOKEN,
+    UNSUBSCRIBE_CODE,
+    link_parts,
+    token_hash,
+    unsubscribe_code_ok,
+    unsubscribe_link,
+)
 from store.models import (
     AuditEvent,
     Invitation,
@@ -22,7 +29,7 @@ from store.models import (
     SendBatch,
 )
 from store.sampling import Selection, plan_send
-from store.sealing import LINK, UNSUBSCRIBE, open_links
+from store.sealing import fill
 from store.sending import Mailing, message_content, queue_invitations, queue_reminders
 from store.survey_spec import OptionSpec, QuestionSpec, SurveySpec
 from store.surveys import create_survey, set_survey_status
@@ -167,15 +174,17 @@ def test_invitations_and_their_emails_are_written_together(db, key) -> None:
     assert "Hello Emma <Smith>," in content.text and "Emma &lt;Smith&gt;" in content.html
     assert content.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert mail.message_id.endswith("@baerum.kommune.no>")
-    # The personal link is not in the clear anywhere; the sealed one opens with the key only.
-    assert LINK in content.text and "https://p.example/s/" not in content.text
-    links = open_links(key, mail.sealed)
-    token = links[LINK].removeprefix("https://p.example/s/")
+    # The personal link is nowhere in the database: the letter holds templates, the row nothing
+    # secret, and the link is made from the invitation's salt with the key only.
+    assert f"https://p.example/s/{TOKEN}" in content.text
+    assert "https://p.example/u/[[participant]]/[[unsubscribe-code]]" in content.text
+    assert mail.sealed is None and mail.fields is None
     invitation = next(i for i in invitations if i.participant_id == emma.id)
-    assert token_hash(key, token) == invitation.token_hash
-    assert invitation_token(key, invitation.link_salt) == token
-    assert links[UNSUBSCRIBE] == unsubscribe_link(key, "https://p.example", emma.id)
-    assert survey_link("https://p.example", token) == links[LINK]
+    parts = link_parts(key, emma.id, invitation.link_salt)
+    assert token_hash(key, parts[TOKEN]) == invitation.token_hash
+    unsubscribe = fill(content.headers["List-Unsubscribe"], parts)
+    assert unsubscribe == f"<{unsubscribe_link(key, 'https://p.example', emma.id)}>"
+    assert unsubscribe_code_ok(key, emma.id, parts[UNSUBSCRIBE_CODE])
     # A second send leaves out those already invited (and, by the rule, the contacted).
     again = plan_send(db, actor=ADMIN, survey_id=survey_id, selection=Selection(rest_days=0))
     assert again.chosen == [] and again.left_out == {"already_invited": 6}
@@ -207,11 +216,11 @@ def test_reminders_go_to_those_who_have_not_answered_up_to_the_maximum(db, key) 
         done.completed_at = utcnow()
         session.add(done)
     first = queue_reminders(
-        db, key, actor=ADMIN, survey_id=survey_id, letters=letters("reminder"), mailing=MAILING
+        db, actor=ADMIN, survey_id=survey_id, letters=letters("reminder"), mailing=MAILING
     )
     assert first.queued == 3
     second = queue_reminders(
-        db, key, actor=ADMIN, survey_id=survey_id, letters=letters("reminder"), mailing=MAILING
+        db, actor=ADMIN, survey_id=survey_id, letters=letters("reminder"), mailing=MAILING
     )
     assert second.queued == 0  # the default maximum is one reminder
     with db.read() as session:
@@ -219,12 +228,14 @@ def test_reminders_go_to_those_who_have_not_answered_up_to_the_maximum(db, key) 
         invitations = {i.participant_id: i for i in session.exec(select(Invitation))}
     assert Counter(m.dedupe_key.rsplit(":", 1)[1] for m in reminders) == {"1": 3}
     for reminder in reminders:  # the reminder repeats the invitation's link
-        token = open_links(key, reminder.sealed)[LINK].rsplit("/", 1)[1]
-        assert token_hash(key, token) == invitations[reminder.participant_id].token_hash
+        salt = invitations[reminder.participant_id].link_salt
+        assert reminder.sealed is None and salt
+        with db.read() as session:  # the reminder's letter holds the same link
+            assert f"/s/{TOKEN}" in message_content(session, reminder).text
         with db.read() as session:
             assert message_content(session, reminder).subject.startswith("Påminnelse: Klima")
     due = queue_reminders(
-        db, key, actor=ADMIN, survey_id=survey_id, letters=letters("reminder"), mailing=MAILING,
+        db, actor=ADMIN, survey_id=survey_id, letters=letters("reminder"), mailing=MAILING,
         due_only=True,
     )  # fmt: skip
     assert due.queued == 0  # no reminder interval is set for this survey

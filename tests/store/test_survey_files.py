@@ -60,6 +60,10 @@ def survey_files(draw) -> dict[str, Any]:
         data["opens"] = opens
     if closes:
         data["closes"] = closes
+    if (remind := draw(st.none() | st.integers(1, 60))) is not None:
+        data["remind_after_days"] = remind
+    if (most := draw(st.integers(0, 5))) != 1:
+        data["max_reminders"] = most
     answers: list[tuple[str, list[Any]]] = []  # earlier questions a condition may test
     data["questions"] = []
     for key in draw(st.lists(keys, min_size=1, max_size=6, unique=True)):
@@ -575,4 +579,20 @@ questions:
         "line 2: survey, anonymous: must be true or false, not the text 'kanskje'",
         "line 8: question 1 (worry), max: must be greater than min",
         "line 12: question 2 (ideas), show_if: 'worry' has no answer '9'",
+    ]
+
+
+def test_scheduled_reminders():
+    spec = load_survey_yaml("title: Klima\nremind_after_days: 7\nmax_reminders: 2\n")
+    assert (spec.remind_after_days, spec.max_reminders) == (7, 2)
+    assert "remind_after_days: 7\nmax_reminders: 2\n" in dump_survey_yaml(spec)
+    plain = load_survey_yaml("title: Klima\n")
+    assert (plain.remind_after_days, plain.max_reminders) == (None, 1)
+    assert "remind" not in dump_survey_yaml(plain)
+    assert problems("title: Klima\nremind_after_days: 0\nmax_reminders: 9\n") == [
+        "line 2: survey, remind_after_days: must be from 1 to 60 days",
+        "line 3: survey, max_reminders: must be from 0 to 5",
+    ]
+    assert problems("title: Klima\nremind_after_days: a week\n") == [
+        "line 2: survey, remind_after_days: must be a whole number, not the text 'a week'"
     ]

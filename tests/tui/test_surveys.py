@@ -91,6 +91,8 @@ async def test_a_survey_with_every_kind_of_question_written_by_keyboard_alone(wo
         await tab_to(pilot, "s-anonymous")
         await pilot.press("space")  # identified
         await replace_text(pilot, "s-closes", "2026-12-31")
+        await replace_text(pilot, "s-remind-after", "7")
+        await replace_text(pilot, "s-max-reminders", "2")
         await tab_to(pilot, "questions")
         await add_question(
             pilot,
@@ -140,6 +142,7 @@ async def test_a_survey_with_every_kind_of_question_written_by_keyboard_alone(wo
         False,
     )
     assert spec.closes_on.isoformat() == "2026-12-31"
+    assert (spec.remind_after_days, spec.max_reminders) == (7, 2)
     assert [(q.key, q.kind) for q in spec.questions] == [
         ("aware", "single"),
         ("worry", "scale"),

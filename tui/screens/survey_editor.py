@@ -85,6 +85,16 @@ class SurveyEditor(PanelScreen):
             with Horizontal(classes="field"):
                 yield Label(_("Closes"))
                 yield Input(id="s-closes", placeholder=_("YYYY-MM-DD, or empty"))
+            with Horizontal(classes="field"):
+                yield Label(_("Remind after"))
+                yield Input(
+                    id="s-remind-after",
+                    type="integer",
+                    placeholder=_("days, or empty to remind by hand only"),
+                )
+            with Horizontal(classes="field"):
+                yield Label(_("Max reminders"))
+                yield Input(id="s-max-reminders", type="integer")
             yield Label(_("Questions (a add, e edit, c copy, x delete, K/J move)"))
             yield OrderedList(empty=_("No questions yet: press a to add one."), id="questions")
             yield Static("", classes="form-error", id="editor-error", markup=False)
@@ -127,6 +137,9 @@ class SurveyEditor(PanelScreen):
         self.query_one("#s-closes", Input).value = (
             spec.closes_on.isoformat() if spec.closes_on else ""
         )
+        remind = spec.remind_after_days
+        self.query_one("#s-remind-after", Input).value = "" if remind is None else str(remind)
+        self.query_one("#s-max-reminders", Input).value = str(spec.max_reminders)
         self._show_questions()
         self._show_heading()
         self.query_one("#editor-error", Static).update("")
@@ -166,6 +179,18 @@ class SurveyEditor(PanelScreen):
                     )
                 ) from None
 
+        def whole(field: str, name: str) -> int | None:
+            text = self.query_one(field, Input).value.strip()
+            if not text:
+                return None
+            try:
+                return int(text)
+            except ValueError:
+                raise ValueError(
+                    _("{field}: “{text}” is not a whole number").format(field=name, text=text)
+                ) from None
+
+        most = whole("#s-max-reminders", _("Max reminders"))
         return SurveySpec(
             title=self.query_one("#s-title", Input).value.strip(),
             intro=self.query_one("#s-intro", TextArea).text.strip(),
@@ -174,6 +199,8 @@ class SurveyEditor(PanelScreen):
             opens_on=day("#s-opens", _("Opens")),
             closes_on=day("#s-closes", _("Closes")),
             questions=self.spec.questions,
+            remind_after_days=whole("#s-remind-after", _("Remind after")),
+            max_reminders=SurveySpec.max_reminders if most is None else most,
         )
 
     def changed(self) -> bool:

@@ -252,7 +252,6 @@ class SurveysScreen(PanelScreen):
             settings = backend.settings
             return queue_reminders(
                 backend.db,
-                backend.key,
                 actor=self.actor,
                 survey_id=row.id,
                 letters=survey_letters_for("reminder", survey, settings),
