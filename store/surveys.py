@@ -118,7 +118,7 @@ def get_survey(db: Database, *, actor: Actor, survey_id: int) -> SurveyDetail:
             status=survey.status,
             version=survey.version,
             answered=_answered(session, survey_id),
-            spec=_load_spec(session, survey),
+            spec=load_spec(session, survey),
         )
 
 
@@ -159,7 +159,7 @@ def save_survey(
         if survey.status == SurveyStatus.archived:
             raise Refused("the survey is archived; move it back to closed to change it")
         if _answered(session, survey_id):
-            _refuse_destructive(_load_spec(session, survey), spec)
+            _refuse_destructive(load_spec(session, survey), spec)
         _apply_fields(survey, spec)
         survey.title = spec.title.strip()
         survey.version += 1
@@ -184,7 +184,7 @@ def set_survey_status(db: Database, *, actor: Actor, survey_id: int, status: str
         if status not in STATUS_CHANGES.get(survey.status, ()):
             raise Invalid("status", f"a survey cannot go from {survey.status} to {status}")
         if status == SurveyStatus.open:
-            spec = _load_spec(session, survey)
+            spec = load_spec(session, survey)
             if not spec.questions:
                 raise Refused("a survey needs at least one question before it opens")
             if survey.closes_at is not None and survey.closes_at <= utcnow():
@@ -264,7 +264,7 @@ def _apply_fields(survey: Survey, spec: SurveySpec) -> None:
     survey.max_reminders = spec.max_reminders
 
 
-def _load_spec(session: Session, survey: Survey) -> SurveySpec:
+def load_spec(session: Session, survey: Survey) -> SurveySpec:
     questions = session.exec(
         select(Question).where(Question.survey_id == survey.id).order_by(col(Question.position))
     ).all()

@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
         cli_population,
         cli_send,
         cli_survey,
+        cli_web,
         cli_worker,
     )
 
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_survey.add_commands(commands)
     cli_worker.add_commands(commands)
     cli_send.add_commands(commands)
+    cli_web.add_commands(commands)
     return parser
 
 

@@ -100,10 +100,14 @@ async def run_with_reminders(
     once: bool = False,
     report: Callable[[list[tuple[int, str, int]]], None] | None = None,
 ) -> Summary:
-    """Run the dispatcher, queueing due reminders first and, while it runs, every few minutes."""
+    """Run the dispatcher, queueing due reminders (and ending residents' pauses that have run
+    out) first and, while it runs, every few minutes."""
 
     async def round_() -> None:
+        from store.residents import end_pauses
+
         try:
+            await asyncio.to_thread(end_pauses, backend.db)
             done = await asyncio.to_thread(queue_due_reminders, backend, settings)
         except Exception:  # a failed round is logged; the next one tries again
             log.exception("queueing scheduled reminders")

@@ -88,6 +88,14 @@ class Settings(BaseSettings):
     """Seconds to wait for the SMTP server before a try counts as failed."""
     language: Literal["nb", "en"] = "nb"
     """The staff app's language, and the default for residents."""
+    web_host: str = "127.0.0.1"
+    """Where `panel web` listens: behind a reverse proxy on the same machine, loopback."""
+    web_port: int = Field(default=8080, ge=1, le=65535)
+    """The port `panel web` listens on."""
+    web_trusted_proxies: str = ""
+    """Addresses (comma-separated) whose X-Forwarded-For and -Proto are believed; empty: none."""
+    web_max_body_bytes: int = Field(default=65_536, ge=1024, le=10_000_000)
+    """The largest request body the residents' pages accept."""
     idle_lock_minutes: int = Field(default=15, ge=1, le=24 * 60)
     """Minutes without a key press before the app locks and asks for a fresh code."""
 

@@ -40,6 +40,8 @@ class Participant(SQLModel, table=True):
     # A mail server refused the address for good (5xx to RCPT): no more email until it is fixed.
     undeliverable_at: Moment = moment()
     undeliverable_reason: str | None = None
+    # Paused by the resident (from an unsubscribe page): no email until then, then active again.
+    paused_until: Moment = moment()
 
 
 class Interest(SQLModel, table=True):

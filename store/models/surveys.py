@@ -85,7 +85,10 @@ class Invitation(SQLModel, table=True):
         default=None, foreign_key="send_batch.id", index=True, ondelete="SET NULL"
     )
     reminders: int = 0
+    # Answers given so far, kept until the resident submits, so the same link resumes.
+    draft: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     created_at: datetime = created_at()
+    started_at: Moment = moment()
     sent_at: Moment = moment()
     reminded_at: Moment = moment()
     completed_at: Moment = moment()

@@ -1,0 +1,337 @@
+"""The residents' site: answering a survey through a personal link, and unsubscribing.
+
+Server-rendered pages that work without JavaScript, Bokmål by default and English by choice.
+Every route that reads a link hands it to the store, which says what it opens or why not; a
+link that opens nothing gets a friendly page with the status code that fits, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from store.answering import (
+    AnswersInvalid,
+    LinkState,
+    LinkUnusable,
+    open_sheet,
+    problems_in,
+    save_draft,
+    submit,
+)
+from store.db import Database
+from store.residents import Choice, choose, member
+from store.secrets import ServerKey
+
+from .config import WebConfig
+from .forms import page_of, read_page, resume_page, step
+from .i18n import COOKIE, LANGUAGES, negotiate, translations
+from .security import (
+    CSRF_FIELD,
+    BodyTooLarge,
+    Guard,
+    RateLimiter,
+    cross_site,
+    csrf_ok,
+    csrf_token,
+)
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+MAX_FIELDS = 500  # form fields in one post: far more than any page has
+
+# The status code of each reason a link opens nothing.
+LINK_STATUS = {
+    LinkState.unknown: 404,
+    LinkState.answered: 410,
+    LinkState.closed: 410,
+    LinkState.not_open: 403,
+}
+
+
+class Site:
+    """The routes, with what they share: the database, the key, the templates, the limits."""
+
+    def __init__(self, db: Database, key: ServerKey, config: WebConfig) -> None:
+        self.db, self.key, self.config = db, key, config
+        self.env = Environment(
+            loader=FileSystemLoader(HERE / "templates"),
+            autoescape=select_autoescape(default=True),
+            extensions=["jinja2.ext.i18n"],
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.per_client = RateLimiter(config.posts_per_minute_per_client)
+        self.per_link = RateLimiter(config.posts_per_minute_per_link)
+
+    # Rendering --------------------------------------------------------------------------------
+
+    def language(self, request: Request) -> str:
+        return negotiate(
+            request.query_params.get("lang") or request.cookies.get(COOKIE),
+            request.headers.get("accept-language"),
+            self.config.language,
+        )
+
+    def render(
+        self, request: Request, name: str, status: int = 200, **context: Any
+    ) -> HTMLResponse:
+        language = context.pop("language", None) or self.language(request)
+        translation = translations(language)
+        self.env.install_gettext_translations(translation, newstyle=True)  # type: ignore[attr-defined]
+        other = "en" if language == "nb" else "nb"
+        html = self.env.get_template(name).render(
+            lang=language,
+            other_lang=other,
+            switch_url=f"{request.url.path}?lang={other}",
+            csrf_field=CSRF_FIELD,
+            csrf=csrf_token(self.key, request.url.path),
+            municipality=self.config.municipality,
+            **context,
+        )
+        response = HTMLResponse(html, status_code=status)
+        response.headers["cache-control"] = "no-store"
+        chosen = request.query_params.get("lang")
+        if chosen in LANGUAGES:
+            response.set_cookie(
+                COOKIE,
+                chosen,
+                max_age=365 * 86400,
+                httponly=True,
+                samesite="lax",
+                secure=self.config.base_url.startswith("https"),
+            )
+        return response
+
+    def link_page(self, request: Request, problem: LinkUnusable, language: str | None = None):
+        return self.render(
+            request,
+            "link.html",
+            LINK_STATUS[problem.state],
+            state=problem.state.value,
+            title_text=problem.title,
+            opens_on=problem.opens_on,
+            language=language,
+        )
+
+    # Posting ----------------------------------------------------------------------------------
+
+    async def read_post(self, request: Request, *, limit_key: str) -> FormData | Response:
+        """The posted form, or the response that refuses it (too big, too many, another site,
+        no valid CSRF field)."""
+        client = request.client.host if request.client else "?"
+        for limiter, key in ((self.per_client, client), (self.per_link, limit_key)):
+            wait = limiter.allow(key)
+            if wait:
+                response = self.render(request, "error.html", 429, reason="rate")
+                response.headers["retry-after"] = str(int(wait) + 1)
+                return response
+        try:
+            form = await request.form(max_files=0, max_fields=MAX_FIELDS)
+        except BodyTooLarge:
+            return self.render(request, "error.html", 413, reason="too_large")
+        except Exception:  # a body that is not a form at all
+            return self.render(request, "error.html", 400, reason="bad_form")
+        token = form.get(CSRF_FIELD)
+        if cross_site(request.headers, self.config.origin) or not csrf_ok(
+            self.key, request.url.path, token if isinstance(token, str) else None
+        ):
+            return self.render(request, "error.html", 403, reason="csrf")
+        return form
+
+    async def store(self, function, *args):
+        """Run a store call off the event loop."""
+        return await asyncio.to_thread(function, *args)
+
+    # Routes -----------------------------------------------------------------------------------
+
+    async def home(self, request: Request) -> Response:
+        return self.render(request, "home.html")
+
+    async def health(self, request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    async def survey(self, request: Request) -> Response:
+        token = request.path_params["token"]
+        try:
+            sheet = await self.store(open_sheet, self.db, self.key, token)
+        except LinkUnusable as problem:
+            if problem.state == LinkState.answered and request.query_params.get("sendt"):
+                return self.render(
+                    request, "thanks.html", thanks=problem.thanks, title_text=problem.title
+                )
+            return self.link_page(request, problem)
+        language = _theirs(request, sheet.language)
+        if request.method == "GET":
+            number = _int(request.query_params.get("side"), resume_page(sheet.spec, sheet.draft))
+            page = page_of(sheet.spec, sheet.draft, number)
+            return self.render(
+                request,
+                "survey.html",
+                **_survey_context(sheet, page, sheet.draft),
+                language=language,
+            )
+        form = await self.read_post(request, limit_key=f"link:{token}")
+        if isinstance(form, Response):
+            return form
+        number = _int(form.get("side"), 0)
+        page = page_of(sheet.spec, sheet.draft, number)
+        given = read_page(page.questions, form)
+        answers = {**sheet.draft, **given}
+        action = form.get("action")
+        if action == "back":
+            await self._save(token, answers)
+            return _see(request, token, max(0, step(sheet.spec, answers, page.number, -1)))
+        page = page_of(sheet.spec, answers, number)  # conditions within it are met already
+        errors = problems_in(sheet.spec, answers, {q.key for q in page.questions})
+        if errors:
+            return self.render(
+                request,
+                "survey.html",
+                400,
+                language=language,
+                **_survey_context(sheet, page, answers, errors),
+            )
+        following = step(sheet.spec, answers, page.number, +1)
+        if action != "submit" or following != -1:
+            await self._save(token, answers)
+            return _see(request, token, following if following != -1 else page.number)
+        try:
+            await self.store(submit, self.db, self.key, token, answers)
+        except AnswersInvalid as invalid:  # on another page: show the first such page
+            await self._save(token, answers)
+            first = next(iter(invalid.problems))
+            at = next(
+                n
+                for n in range(page.count)
+                if first in {q.key for q in page_of(sheet.spec, answers, n).questions}
+            )
+            page = page_of(sheet.spec, answers, at)
+            return self.render(
+                request,
+                "survey.html",
+                400,
+                language=language,
+                **_survey_context(sheet, page, answers, invalid.problems),
+            )
+        except LinkUnusable as problem:
+            if problem.state != LinkState.answered:
+                return self.link_page(request, problem, language)
+        return RedirectResponse(f"/s/{token}?sendt=1", status_code=303)
+
+    async def _save(self, token: str, answers: dict) -> None:
+        await self.store(save_draft, self.db, self.key, token, answers)
+
+    async def unsubscribe(self, request: Request) -> Response:
+        participant_id = _int(request.path_params["participant"], 0)
+        code = request.path_params["code"]
+        try:
+            who = await self.store(member, self.db, self.key, participant_id, code)
+        except LinkUnusable as problem:
+            return self.link_page(request, problem)
+        language = (
+            None
+            if request.query_params.get("lang") or request.cookies.get(COOKIE)
+            else who.language
+        )
+        if request.method == "GET":
+            return self.render(request, "unsubscribe.html", member=who, language=language)
+        if await _one_click(request):  # RFC 8058: a mail client's POST, no form, no page
+            await self.store(choose, self.db, self.key, participant_id, code, Choice.leave)
+            return PlainTextResponse("Unsubscribed.")
+        form = await self.read_post(request, limit_key=f"member:{participant_id}")
+        if isinstance(form, Response):
+            return form
+        try:
+            choice = Choice(str(form.get("choice", "")))
+        except ValueError:
+            return self.render(
+                request, "unsubscribe.html", 400, member=who, language=language, missing=True
+            )
+        if choice == Choice.erase and form.get("confirm") != "yes":
+            return self.render(
+                request,
+                "unsubscribe.html",
+                400,
+                member=who,
+                language=language,
+                chosen="erase",
+                unconfirmed=True,
+            )
+        await self.store(choose, self.db, self.key, participant_id, code, choice)
+        return self.render(request, "unsubscribed.html", choice=choice.value, language=language)
+
+    async def not_found(self, request: Request, exc: Exception) -> Response:
+        return self.render(request, "link.html", 404, state="unknown")
+
+    async def server_error(self, request: Request, exc: Exception) -> Response:
+        log.exception("error on %s", request.url.path, exc_info=exc)
+        return self.render(request, "error.html", 500, reason="server")
+
+    async def too_large(self, scope: dict) -> bytes:
+        request = Request(scope)
+        return bytes(self.render(request, "error.html", 413, reason="too_large").body)
+
+
+async def _one_click(request: Request) -> bool:
+    """The one-click unsubscribe of RFC 8058: the exact form field, and nothing to check it
+    against but the link itself."""
+    if not request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        return False
+    body = await request.body()
+    return body.strip() == b"List-Unsubscribe=One-Click" or (
+        b"List-Unsubscribe=One-Click" in body and b"csrf=" not in body and len(body) < 2000
+    )
+
+
+def _theirs(request: Request, language: str) -> str | None:
+    """The resident's own language from the panel, unless they chose one on the site."""
+    return None if request.query_params.get("lang") or request.cookies.get(COOKIE) else language
+
+
+def _survey_context(sheet, page, answers: dict, errors: dict | None = None) -> dict[str, Any]:
+    return {
+        "spec": sheet.spec,
+        "page": page,
+        "answers": answers,
+        "errors": errors or {},
+    }
+
+
+def _see(request: Request, token: str, number: int) -> RedirectResponse:
+    return RedirectResponse(f"/s/{token}?side={number}", status_code=303)
+
+
+def _int(value: Any, default: int) -> int:
+    try:
+        number = int(str(value))
+    except (TypeError, ValueError):
+        return default
+    return number if 0 <= number < 2**31 else default
+
+
+def create_app(db: Database, key: ServerKey, config: WebConfig) -> Guard:
+    site = Site(db, key, config)
+    app = Starlette(
+        routes=[
+            Route("/", site.home),
+            Route("/healthz", site.health),
+            Route("/s/{token}", site.survey, methods=["GET", "POST"]),
+            Route("/u/{participant}/{code}", site.unsubscribe, methods=["GET", "POST"]),
+            Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+        ],
+        exception_handlers={404: site.not_found, 405: site.not_found, 500: site.server_error},
+    )
+    return Guard(app, max_body=config.max_body_bytes, too_large=site.too_large)

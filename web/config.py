@@ -1,0 +1,23 @@
+"""What the residents' site is told at start: the entry point (`panel web`) reads the settings
+and passes this down; web/ reads no settings of its own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    base_url: str  # the public address, as links in email give it
+    language: str = "nb"  # the default, when neither the resident nor the browser chooses
+    max_body_bytes: int = 64 * 1024  # a request body larger than this is refused (413)
+    # Form posts a minute: from one address, and for one personal link or email address.
+    posts_per_minute_per_client: int = 60
+    posts_per_minute_per_link: int = 20
+    municipality: str = "Bærum kommune"
+
+    @property
+    def origin(self) -> str:
+        """scheme://host[:port] of `base_url`: what a browser sends as Origin."""
+        scheme, _, rest = self.base_url.partition("://")
+        return f"{scheme}://{rest.split('/', 1)[0]}"
