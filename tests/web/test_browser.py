@@ -1,0 +1,147 @@
+"""The residents' pages in Debian's Chromium, driven by Playwright: axe-core finds no WCAG 2.1
+A or AA violation on any page or error state, a resident answers a whole survey by keyboard
+alone, and the pages reflow at 320 px without sideways scrolling."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+import uvicorn
+
+from tests.web.conftest import World, make_world
+from web.app import create_app
+from web.config import WebConfig
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+class LiveSite:
+    """The site under uvicorn on an ephemeral loopback port, in a thread."""
+
+    def __init__(self, world: World) -> None:
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}"
+        app = create_app(world.db, world.key, WebConfig(base_url=self.url))
+        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+        self.thread = threading.Thread(
+            target=lambda: asyncio.run(self.server.serve(sockets=[self.socket])), daemon=True
+        )
+
+    def __enter__(self) -> LiveSite:
+        self.thread.start()
+        while not self.server.started:
+            threading.Event().wait(0.02)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+@pytest.fixture
+def site(sqlite_db, key) -> Iterator[tuple[LiveSite, World]]:
+    world = make_world(sqlite_db, key)
+    with LiveSite(world) as live:
+        yield live, world
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+def check(page, where: str) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options=WCAG)
+    assert results.violations_count == 0, f"{where}:\n{results.generate_report()}"
+
+
+def test_every_page_and_error_state_passes_axe(site, browser) -> None:
+    live, world = site
+    page = browser.new_page()
+    path = f"{live.url}/s/{world.tokens['p1@example.no']}"
+    for url in (
+        f"{live.url}/",
+        f"{live.url}/s/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        path,
+        f"{path}?lang=en",
+        f"{live.url}{world.unsubscribe_path('p1@example.no')}",
+    ):
+        page.goto(url)
+        check(page, url)
+    page.goto(f"{path}?lang=nb")
+    page.click("button[value=next]")  # nothing answered: the error state
+    assert page.title().startswith("Feil (1):"), page.content()
+    check(page, "the survey with an error")
+    page.goto(f"{live.url}{world.unsubscribe_path('p2@example.no')}")
+    page.click("button[type=submit]")
+    check(page, "unsubscribe with nothing chosen")
+    page.check("#choice-erase")
+    page.click("button[type=submit]")
+    check(page, "erase not confirmed")
+
+
+def test_a_whole_survey_by_keyboard_alone(site, browser) -> None:
+    live, world = site
+    page = browser.new_page()
+    page.goto(f"{live.url}/s/{world.tokens['p1@example.no']}")
+    page.keyboard.press("Tab")  # the skip link comes first
+    assert page.evaluate("document.activeElement.className") == "skip"
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")  # past the language link, from the main content
+    while page.evaluate("document.activeElement.id") != "q-aware-0":
+        page.keyboard.press("Tab")
+    page.keyboard.press("Space")  # Ja
+    page.keyboard.press("Tab")  # to the scale
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")  # 3
+    page.keyboard.press("Enter")  # submits the form: Next
+    page.wait_for_url(re.compile(r"side=1"))
+    page.keyboard.press("Tab")
+    while page.evaluate("document.activeElement.id") != "q-ideas":
+        page.keyboard.press("Tab")
+    page.keyboard.type("Flere sykkelveier")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Space")  # Sykkel
+    while page.evaluate("document.activeElement.id") != "q-age":
+        page.keyboard.press("Tab")
+    page.keyboard.type("42")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"sendt=1"))
+    assert "Takk for svarene!" in page.content()
+    from sqlmodel import select
+
+    from store.models import Answer
+
+    with world.db.read() as session:
+        assert len(session.exec(select(Answer)).all()) == 5
+
+
+def test_pages_reflow_at_320_pixels(site, browser) -> None:
+    live, world = site
+    page = browser.new_page(viewport={"width": 320, "height": 640})
+    path = f"{live.url}/s/{world.tokens['p1@example.no']}"
+    for url in (path, f"{live.url}{world.unsubscribe_path('p1@example.no')}"):
+        page.goto(url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320, url
