@@ -29,6 +29,7 @@ FLAGS = [
 ]
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 
+
 class LiveSite:
     """The site under uvicorn on an ephemeral loopback port, in a thread."""
 
