@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import sqlite3
 
+from store.schema import SCHEMA_HEAD
+
 from .helpers import panel
 
 PASSWORD = "correct horse battery\n"
@@ -80,7 +82,7 @@ def test_staff_commands(tmp_path):
 def test_db_upgrade_and_backup(tmp_path):
     env = {"PANEL_DATA_DIR": str(tmp_path)}
     upgraded = panel("db", "upgrade", env=env)
-    assert upgraded.returncode == 0 and "→ 0003" in upgraded.stdout
+    assert upgraded.returncode == 0 and f"→ {SCHEMA_HEAD}" in upgraded.stdout
     assert (
         panel("init", "--admin", "kari", "--password-stdin", env=env, stdin=PASSWORD).returncode
         == 0

@@ -68,7 +68,7 @@ async def test_the_queue_screen_by_keyboard(world) -> None:
         view = app.screen
         assert isinstance(view, MessageViewScreen)
         text = view.query_one("#message-text", Static).render().plain
-        assert "[[link]]" in text and "Hei Beboer" in text
+        assert "/s/[[token]]" in text and "Hei Beboer" in text
         headers = view.query_one("#message-headers", Static).render().plain
         assert "Subject: Klima i Bærum" in headers and "List-Unsubscribe-Post" in headers
         await pilot.press("escape")

@@ -377,7 +377,8 @@ def test_write_a_survey_and_preview_it(tmp_path_factory, tmux_session):
     session.send("n")
     session.wait_for("f5 Preview")  # the editor's footer: it is ready for keys
     session.type("Sykkelveier på Fornebu")
-    session.send(*["Tab"] * 6)  # introduction, thanks, anonymous, opens, closes, questions
+    # introduction, thanks, anonymous, opens, closes, remind after, max reminders, questions
+    session.send(*["Tab"] * 8)
     session.send("a")
     session.wait_for("^s Done")  # the question form's footer
     session.type("Sykler du til jobben?")
