@@ -15,27 +15,18 @@ from store.links import token_hash
 from store.models import Invitation, Message, Participant
 from store.sampling import Selection, plan_send
 from store.sending import Mailing, queue_invitations
-from store.survey_spec import OptionSpec, QuestionSpec, SurveySpec
-from store.surveys import create_survey, get_survey, set_survey_status
+from store.surveys import get_survey
 from store.timeutil import utcnow
 from tests.cli.helpers import PANEL
 from tests.mail.test_guarantees import worker_env
+from tests.store.test_sending import open_survey as open_survey_titled
 
 ADMIN = Actor.operator()
 MAILING = Mailing("Bærum kommune <innbyggerpanel@baerum.kommune.no>", "https://panel.example")
 
 
 def open_survey(db, **schedule) -> int:
-    spec = SurveySpec(
-        title="Klima i Bærum",
-        questions=[
-            QuestionSpec("a", "single", "Ja?", options=[OptionSpec("Ja"), OptionSpec("Nei")])
-        ],
-        **schedule,
-    )
-    survey_id = create_survey(db, actor=ADMIN, spec=spec)
-    set_survey_status(db, actor=ADMIN, survey_id=survey_id, status="open")
-    return survey_id
+    return open_survey_titled(db, "Klima i Bærum", **schedule)
 
 
 async def test_an_invitation_arrives_with_its_personal_link_and_one_click_unsubscribe(

@@ -49,12 +49,13 @@ def letters(kind: str = "invitation"):
     )  # fmt: skip
 
 
-def open_survey(db) -> int:
+def open_survey(db, title: str = "Klima", **schedule) -> int:
     spec = SurveySpec(
-        title="Klima",
+        title=title,
         questions=[
             QuestionSpec("a", "single", "Ja?", options=[OptionSpec("Ja"), OptionSpec("Nei")])
         ],
+        **schedule,
     )
     survey_id = create_survey(db, actor=ADMIN, spec=spec)
     set_survey_status(db, actor=ADMIN, survey_id=survey_id, status="open")
