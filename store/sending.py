@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import html
 import secrets
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -220,14 +219,14 @@ def queue_reminders(
         return Queued(batch.id, len(messages), 0)
 
 
-def scheduled_reminders(db: Database, *, actor: Actor) -> list[int]:
-    """The open surveys, not yet closed, that have a reminder schedule."""
+def scheduled_reminders(db: Database, *, actor: Actor) -> list[tuple[int, str]]:
+    """(id, title) of the open surveys, not yet closed, that have a reminder schedule."""
     actor.require(Role.admin, Role.editor)
     now = utcnow()
     with db.read() as session:
         return list(
             session.exec(
-                select(Survey.id).where(
+                select(Survey.id, Survey.title).where(
                     Survey.status == SurveyStatus.open,
                     col(Survey.remind_after_days).is_not(None),
                     Survey.max_reminders > 0,
@@ -347,11 +346,6 @@ def personal(
         text.replace(NAME, name),
         html_body.replace(NAME, html.escape(name)) if html_body is not None else None,
     )
-
-
-def new_message_id(mail_from: str) -> str:
-    """A Message-ID on the sender's own domain, made once and kept through every retry."""
-    return f"<{uuid.uuid4().hex}@{Mailing(mail_from, '').domain}>"
 
 
 def _write(session: Session, invitations: list[dict], messages: list[dict], same: dict) -> None:

@@ -184,22 +184,13 @@ def cmd_send(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_remind(args: argparse.Namespace, settings: Settings) -> int:
     from store.actors import Actor
-    from store.sending import Mailing, queue_reminders
-    from store.surveys import get_survey
 
     from .backend import open_backend
 
-    actor = Actor.operator()
     backend = open_backend(settings)
     try:
-        survey = get_survey(backend.db, actor=actor, survey_id=args.survey)
-        queued = queue_reminders(
-            backend.db,
-            actor=actor,
-            survey_id=args.survey,
-            letters=survey_letters_for("reminder", survey, settings),
-            mailing=Mailing(mail_from=settings.mail_from, base_url=settings.base_url),
-            due_only=args.due,
+        queued = remind_survey(
+            backend, settings, actor=Actor.operator(), survey_id=args.survey, due_only=args.due
         )
     finally:
         backend.close()
@@ -209,6 +200,23 @@ def cmd_remind(args: argparse.Namespace, settings: Settings) -> int:
         )
     )
     return 0
+
+
+def remind_survey(backend, settings: Settings, *, actor, survey_id: int, due_only: bool = False):
+    """Queue the survey's reminders (`due_only`: those its schedule says are due), written from
+    the settings' sender and address; the store's `Queued`."""
+    from store.sending import Mailing, queue_reminders
+    from store.surveys import get_survey
+
+    survey = get_survey(backend.db, actor=actor, survey_id=survey_id)
+    return queue_reminders(
+        backend.db,
+        actor=actor,
+        survey_id=survey_id,
+        letters=survey_letters_for("reminder", survey, settings),
+        mailing=Mailing(mail_from=settings.mail_from, base_url=settings.base_url),
+        due_only=due_only,
+    )
 
 
 def survey_letters_for(kind: str, survey, settings: Settings):

@@ -53,9 +53,9 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
 async def _run(
     dispatcher: Dispatcher, backend: Backend, settings: Settings, *, once: bool
 ) -> Summary:
-    """Run it, with the scheduled reminders; the first SIGTERM or SIGINT stops it cleanly, a
-    second one at once."""
-    from .dispatching import run_with_reminders
+    """Run it, with its scheduled round (reminders, pauses); the first SIGTERM or SIGINT stops
+    it cleanly, a second one at once."""
+    from .dispatching import run_with_schedule
 
     loop = asyncio.get_running_loop()
 
@@ -69,7 +69,7 @@ async def _run(
     if not once:
         print(_("Sending as {owner}; stop with Ctrl+C.").format(owner=dispatcher.owner), flush=True)
     try:
-        return await run_with_reminders(
+        return await run_with_schedule(
             dispatcher, backend, settings, once=once, report=_print_reminders
         )
     finally:

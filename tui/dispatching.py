@@ -58,7 +58,7 @@ def make_dispatcher(
     )
 
 
-REMINDER_ROUND_SECONDS = 600.0  # how often a running worker looks for reminders that are due
+SCHEDULE_SECONDS = 600.0  # how often a running worker does what is scheduled
 
 
 def queue_due_reminders(backend: Backend, settings: Settings) -> list[tuple[int, str, int]]:
@@ -66,33 +66,33 @@ def queue_due_reminders(backend: Backend, settings: Settings) -> list[tuple[int,
     survey that got any. A survey closed or changed meanwhile is passed over."""
     from store.actors import Actor
     from store.errors import NotFound, Refused
-    from store.sending import Mailing, queue_reminders, scheduled_reminders
-    from store.surveys import get_survey
+    from store.sending import scheduled_reminders
 
-    from .cli_send import survey_letters_for
+    from .cli_send import remind_survey
 
     actor = Actor.schedule()
-    mailing = Mailing(mail_from=settings.mail_from, base_url=settings.base_url)
     done = []
-    for survey_id in scheduled_reminders(backend.db, actor=actor):
+    for survey_id, title in scheduled_reminders(backend.db, actor=actor):
         try:
-            survey = get_survey(backend.db, actor=actor, survey_id=survey_id)
-            queued = queue_reminders(
-                backend.db,
-                actor=actor,
-                survey_id=survey_id,
-                letters=survey_letters_for("reminder", survey, settings),
-                mailing=mailing,
-                due_only=True,
-            )
+            queued = remind_survey(backend, settings, actor=actor, survey_id=survey_id,
+                                   due_only=True)  # fmt: skip
         except (NotFound, Refused):
             continue
         if queued.queued:
-            done.append((survey_id, survey.spec.title, queued.queued))
+            done.append((survey_id, title, queued.queued))
     return done
 
 
-async def run_with_reminders(
+def scheduled_round(backend: Backend, settings: Settings) -> list[tuple[int, str, int]]:
+    """What a worker does now and then besides sending: end the residents' pauses that have run
+    out, and queue the reminders that are due (which it returns, as `queue_due_reminders`)."""
+    from store.residents import end_pauses
+
+    end_pauses(backend.db)
+    return queue_due_reminders(backend, settings)
+
+
+async def run_with_schedule(
     dispatcher: Dispatcher,
     backend: Backend,
     settings: Settings,
@@ -100,24 +100,21 @@ async def run_with_reminders(
     once: bool = False,
     report: Callable[[list[tuple[int, str, int]]], None] | None = None,
 ) -> Summary:
-    """Run the dispatcher, queueing due reminders (and ending residents' pauses that have run
-    out) first and, while it runs, every few minutes."""
+    """Run the dispatcher, doing the scheduled round first and, while it runs, every
+    `SCHEDULE_SECONDS`; `report` hears of the reminders queued."""
 
     async def round_() -> None:
-        from store.residents import end_pauses
-
         try:
-            await asyncio.to_thread(end_pauses, backend.db)
-            done = await asyncio.to_thread(queue_due_reminders, backend, settings)
+            done = await asyncio.to_thread(scheduled_round, backend, settings)
         except Exception:  # a failed round is logged; the next one tries again
-            log.exception("queueing scheduled reminders")
+            log.exception("the scheduled round")
             return
         if done and report is not None:
             report(done)
 
     async def rounds() -> None:
         while True:
-            await asyncio.sleep(REMINDER_ROUND_SECONDS)
+            await asyncio.sleep(SCHEDULE_SECONDS)
             await round_()
 
     await round_()
@@ -148,7 +145,7 @@ class BackgroundDispatcher:
         self.loop = asyncio.new_event_loop()
         try:
             self.loop.run_until_complete(
-                run_with_reminders(self.dispatcher, self.backend, self.settings)
+                run_with_schedule(self.dispatcher, self.backend, self.settings)
             )
         except BaseException as exc:  # reported by the app, never raised into the UI
             self.error = exc

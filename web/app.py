@@ -34,7 +34,7 @@ from store.residents import Choice, choose, member
 from store.secrets import ServerKey
 
 from .config import WebConfig
-from .forms import page_of, read_page, resume_page, step
+from .forms import page_asking, page_of, read_page, resume_page, step
 from .i18n import COOKIE, LANGUAGES, negotiate, translations
 from .security import (
     CSRF_FIELD,
@@ -126,9 +126,9 @@ class Site:
 
     # Posting ----------------------------------------------------------------------------------
 
-    async def read_post(self, request: Request, *, limit_key: str) -> FormData | Response:
-        """The posted form, or the response that refuses it (too big, too many, another site,
-        no valid CSRF field)."""
+    async def read_form(self, request: Request, *, limit_key: str) -> FormData | Response:
+        """The posted form, or the response that refuses it: too many posts from this address
+        or for this link (429), too big (413), not a form (400)."""
         client = request.client.host if request.client else "?"
         for limiter, key in ((self.per_client, client), (self.per_link, limit_key)):
             wait = limiter.allow(key)
@@ -137,17 +137,20 @@ class Site:
                 response.headers["retry-after"] = str(int(wait) + 1)
                 return response
         try:
-            form = await request.form(max_files=0, max_fields=MAX_FIELDS)
+            return await request.form(max_files=0, max_fields=MAX_FIELDS)
         except BodyTooLarge:
             return self.render(request, "error.html", 413, reason="too_large")
         except Exception:  # a body that is not a form at all
             return self.render(request, "error.html", 400, reason="bad_form")
+
+    def forged(self, request: Request, form: FormData) -> Response | None:
+        """The 403 for a post from another site or without this page's CSRF field, if it is."""
         token = form.get(CSRF_FIELD)
         if cross_site(request.headers, self.config.origin) or not csrf_ok(
             self.key, request.url.path, token if isinstance(token, str) else None
         ):
             return self.render(request, "error.html", 403, reason="csrf")
-        return form
+        return None
 
     async def store(self, function, *args):
         """Run a store call off the event loop."""
@@ -181,9 +184,11 @@ class Site:
                 **_survey_context(sheet, page, sheet.draft),
                 language=language,
             )
-        form = await self.read_post(request, limit_key=f"link:{token}")
+        form = await self.read_form(request, limit_key=f"link:{token}")
         if isinstance(form, Response):
             return form
+        if refused := self.forged(request, form):
+            return refused
         number = _int(form.get("side"), 0)
         page = page_of(sheet.spec, sheet.draft, number)
         given = read_page(page.questions, form)
@@ -191,7 +196,7 @@ class Site:
         action = form.get("action")
         if action == "back":
             await self._save(token, answers)
-            return _see(request, token, max(0, step(sheet.spec, answers, page.number, -1)))
+            return _see(token, max(0, step(sheet.spec, answers, page.number, -1)))
         page = page_of(sheet.spec, answers, number)  # conditions within it are met already
         errors = problems_in(sheet.spec, answers, {q.key for q in page.questions})
         if errors:
@@ -205,18 +210,14 @@ class Site:
         following = step(sheet.spec, answers, page.number, +1)
         if action != "submit" or following != -1:
             await self._save(token, answers)
-            return _see(request, token, following if following != -1 else page.number)
+            return _see(token, following if following != -1 else page.number)
         try:
             await self.store(submit, self.db, self.key, token, answers)
         except AnswersInvalid as invalid:  # on another page: show the first such page
             await self._save(token, answers)
-            first = next(iter(invalid.problems))
-            at = next(
-                n
-                for n in range(page.count)
-                if first in {q.key for q in page_of(sheet.spec, answers, n).questions}
+            page = page_of(
+                sheet.spec, answers, page_asking(sheet.spec, next(iter(invalid.problems)))
             )
-            page = page_of(sheet.spec, answers, at)
             return self.render(
                 request,
                 "survey.html",
@@ -239,19 +240,18 @@ class Site:
             who = await self.store(member, self.db, self.key, participant_id, code)
         except LinkUnusable as problem:
             return self.link_page(request, problem)
-        language = (
-            None
-            if request.query_params.get("lang") or request.cookies.get(COOKIE)
-            else who.language
-        )
+        language = _theirs(request, who.language)
         if request.method == "GET":
             return self.render(request, "unsubscribe.html", member=who, language=language)
-        if await _one_click(request):  # RFC 8058: a mail client's POST, no form, no page
-            await self.store(choose, self.db, self.key, participant_id, code, Choice.leave)
-            return PlainTextResponse("Unsubscribed.")
-        form = await self.read_post(request, limit_key=f"member:{participant_id}")
+        form = await self.read_form(request, limit_key=f"member:{participant_id}")
         if isinstance(form, Response):
             return form
+        if form.get("List-Unsubscribe") == "One-Click" and CSRF_FIELD not in form:
+            # RFC 8058: a mail client's POST, with no page before it; the link is the proof.
+            await self.store(choose, self.db, self.key, participant_id, code, Choice.leave)
+            return PlainTextResponse("Unsubscribed.")
+        if refused := self.forged(request, form):
+            return refused
         try:
             choice = Choice(str(form.get("choice", "")))
         except ValueError:
@@ -283,19 +283,6 @@ class Site:
         return bytes(self.render(request, "error.html", 413, reason="too_large").body)
 
 
-async def _one_click(request: Request) -> bool:
-    """The one-click unsubscribe of RFC 8058: the exact form field, and nothing to check it
-    against but the link itself."""
-    if not request.headers.get("content-type", "").startswith(
-        ("application/x-www-form-urlencoded", "multipart/form-data")
-    ):
-        return False
-    body = await request.body()
-    return body.strip() == b"List-Unsubscribe=One-Click" or (
-        b"List-Unsubscribe=One-Click" in body and b"csrf=" not in body and len(body) < 2000
-    )
-
-
 def _theirs(request: Request, language: str) -> str | None:
     """The resident's own language from the panel, unless they chose one on the site."""
     return None if request.query_params.get("lang") or request.cookies.get(COOKIE) else language
@@ -310,7 +297,7 @@ def _survey_context(sheet, page, answers: dict, errors: dict | None = None) -> d
     }
 
 
-def _see(request: Request, token: str, number: int) -> RedirectResponse:
+def _see(token: str, number: int) -> RedirectResponse:
     return RedirectResponse(f"/s/{token}?side={number}", status_code=303)
 
 

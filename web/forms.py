@@ -46,6 +46,11 @@ def page_of(spec: SurveySpec, answers: dict[str, Any], number: int) -> Page:
     return Page(number, len(every), questions)
 
 
+def page_asking(spec: SurveySpec, key: str) -> int:
+    """The number of the page that holds question `key`."""
+    return next((n for n, page in enumerate(pages(spec)) if key in {q.key for q in page}), 0)
+
+
 def step(spec: SurveySpec, answers: dict[str, Any], number: int, direction: int) -> int:
     """The next page in `direction` (+1 or -1) with anything to ask; -1 past the end."""
     every = pages(spec)

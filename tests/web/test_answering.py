@@ -193,3 +193,17 @@ def test_two_submits_at_the_same_moment_give_one_response(world) -> None:
         thread.join()
     assert sorted(outcomes) == ["answered", "stored"]
     assert len(responses(world)) == 1
+
+
+async def test_a_submit_with_a_bad_answer_on_an_earlier_page_shows_that_page(client, world):
+    from store.answering import save_draft
+
+    token = world.tokens["p1@example.no"]
+    # An answer the survey no longer offers (an option reworded since the draft was saved).
+    save_draft(world.db, world.key, token, {"aware": "Ja", "worry": "9"})
+    path = f"/s/{token}"
+    last = await client.get(f"{path}?side=1")
+    refused = await post(client, path, {"side": "1", "action": "submit"}, last)
+    assert refused.status_code == 400
+    assert 'aria-describedby="q-worry-error"' in refused.text and "Side 1 av 2" in refused.text
+    assert responses(world) == []

@@ -238,25 +238,14 @@ class SurveysScreen(PanelScreen):
         self.app.push_screen(SendDialog(row.id, row.title), sent)
 
     def action_remind(self) -> None:
-        from store.sending import Mailing, queue_reminders
-        from store.surveys import get_survey
-
-        from ..cli_send import survey_letters_for
+        from ..cli_send import remind_survey
 
         row = self._open_row()
         if row is None:
             return
 
         def remind(backend):
-            survey = get_survey(backend.db, actor=self.actor, survey_id=row.id)
-            settings = backend.settings
-            return queue_reminders(
-                backend.db,
-                actor=self.actor,
-                survey_id=row.id,
-                letters=survey_letters_for("reminder", survey, settings),
-                mailing=Mailing(mail_from=settings.mail_from, base_url=settings.base_url),
-            )
+            return remind_survey(backend, backend.settings, actor=self.actor, survey_id=row.id)
 
         def answered(yes: bool | None) -> None:
             if yes:
