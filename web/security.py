@@ -111,15 +111,13 @@ class Guard:
             await self._refuse(scope, send_with_headers)
             return
         received = 0
-        refused = False
 
         async def counted() -> dict:
-            nonlocal received, refused
+            nonlocal received
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body:
-                    refused = True
                     raise BodyTooLarge
             return message
 

@@ -148,6 +148,24 @@ async def test_a_body_too_large_is_refused_and_nothing_is_stored(client, world) 
         assert all(i.draft is None for i in session.exec(select(Invitation)))
 
 
+async def test_a_body_sent_in_chunks_is_cut_off_at_the_limit(client, world) -> None:
+    path = f"/s/{world.tokens['p1@example.no']}"
+    csrf = csrf_of(await client.get(path))
+
+    async def chunks():
+        yield f"csrf={csrf}&side=1&action=next&q-ideas=".encode()
+        for _ in range(20):
+            yield b"x" * 8192
+
+    huge = await client.post(
+        path, content=chunks(), headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+    assert "content-length" not in huge.request.headers
+    assert huge.status_code == 413 and "for stort" in huge.text
+    with world.db.read() as session:
+        assert all(i.draft is None for i in session.exec(select(Invitation)))
+
+
 async def test_too_many_posts_for_one_link_are_slowed_down(client, world) -> None:
     path = f"/s/{world.tokens['p1@example.no']}"
     page = await client.get(path)
