@@ -8,7 +8,8 @@ response.
 
 An anonymous survey's response is stored unlinked, as DESIGN.md says: no invitation or
 participant id, only the age band, gender and district copied at submission, and only the day
-it came in (on the response and on the invitation alike), so the two cannot be matched by time.
+it came in. The invitation too keeps only the day it was started and completed, so the two
+cannot be matched by time of day.
 """
 
 from __future__ import annotations
@@ -145,7 +146,7 @@ def save_draft(db: Database, key: ServerKey, token: str, answers: Answers) -> No
         invitation, survey, _person = _find(session, key, token)
         spec = load_spec(session, survey)
         invitation.draft = tidy(spec, answers)
-        invitation.started_at = invitation.started_at or utcnow()
+        invitation.started_at = invitation.started_at or _moment(survey)
         session.add(invitation)
 
 
@@ -158,9 +159,7 @@ def submit(db: Database, key: ServerKey, token: str, answers: Answers) -> int:
         answers = tidy(spec, answers)
         if problems := problems_in(spec, answers):
             raise AnswersInvalid(problems)
-        now = utcnow()
-        day = datetime.combine(now.date(), time(0), tzinfo=now.tzinfo)
-        when = day if survey.anonymous else now
+        now, when = utcnow(), _moment(survey)
         done = session.execute(
             update(Invitation)
             .where(col(Invitation.id) == invitation.id, col(Invitation.completed_at).is_(None))
@@ -183,6 +182,13 @@ def submit(db: Database, key: ServerKey, token: str, answers: Answers) -> int:
         assert response.id is not None
         session.add_all(_answer_rows(session, survey, spec, response.id, answers))
         return response.id
+
+
+def _moment(survey: Survey) -> datetime:
+    """Now, or for an anonymous survey only today: no time of day that could match a response
+    to the invitation it came through."""
+    now = utcnow()
+    return datetime.combine(now.date(), time(0), tzinfo=now.tzinfo) if survey.anonymous else now
 
 
 def _answer_rows(
