@@ -19,9 +19,10 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from store.sealing import LINK, UNSUBSCRIBE
 from store.sending import Letter
+from store.signup import ACCESS_HOURS, CONFIRM_DAYS, Emails
 
 LANGUAGES = ("nb", "en")
-KINDS = ("invitation", "reminder")
+KINDS = ("invitation", "reminder", "confirmation", "member-notice", "access")
 LINK_HINT = {
     "nb": "Virker ikke knappen? Kopier denne lenken til nettleseren:",
     "en": "If the button does not work, copy this link into your browser:",
@@ -116,3 +117,21 @@ def survey_letters(
         )
         for language in LANGUAGES
     }
+
+
+def resident_emails(language: str, *, municipality: str, mail_from: str, base_url: str) -> Emails:
+    """The emails the residents' site sends one at a time (confirm a sign-up, a notice to a
+    member, a "my data" link), in `language`."""
+    words = {
+        "municipality": municipality,
+        "sender": sender_name(mail_from),
+        "days": CONFIRM_DAYS,
+        "hours": ACCESS_HOURS,
+    }
+    return Emails(
+        confirmation=letter("confirmation", language, **words),
+        member_notice=letter("member-notice", language, **words),
+        access=letter("access", language, **words),
+        mail_from=mail_from,
+        base_url=base_url,
+    )

@@ -31,6 +31,11 @@ class Actor:
         """The worker when it acts on a schedule staff set (reminders), as an editor would."""
         return cls(id=None, username="schedule", role=Role.editor)
 
+    @classmethod
+    def resident(cls, participant_id: int) -> Actor:
+        """A resident acting on their own record, through a link only they were sent."""
+        return cls(id=None, username=f"resident:{participant_id}", role=Role.admin)
+
     def can(self, *roles: Role) -> bool:
         return self.role in roles
 

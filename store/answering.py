@@ -20,7 +20,7 @@ from datetime import datetime, time
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
 from .db import Database
@@ -29,10 +29,8 @@ from .links import token_hash
 from .models import (
     Answer,
     Invitation,
-    Option,
     Participant,
     ParticipantStatus,
-    Question,
     Response,
     Survey,
     SurveyStatus,
@@ -49,6 +47,8 @@ TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 STILL_INVITED = (ParticipantStatus.active, ParticipantStatus.paused)
 
 Answers = dict[str, Any]  # question key → a label, labels, or the text as typed
+SPEC_CACHE_SIZE = 64
+_specs: dict[tuple, SurveySpec] = {}
 
 
 class LinkState(StrEnum):
@@ -113,12 +113,27 @@ def _find(session: Session, key: ServerKey, token: str) -> tuple[Invitation, Sur
     return invitation, survey, person
 
 
+def _spec(session: Session, survey: Survey) -> SurveySpec:
+    """The survey as residents answer it, read once per version: every change to a survey
+    (its questions, dates or status) raises its version and sets its time of change, so a
+    cached copy is never stale. Treat it as read-only."""
+    assert survey.id is not None
+    key = (str(session.get_bind().url), survey.id, survey.version, survey.updated_at)
+    spec = _specs.get(key)
+    if spec is None:
+        spec = load_spec(session, survey)
+        if len(_specs) >= SPEC_CACHE_SIZE:
+            _specs.pop(next(iter(_specs)), None)
+        _specs[key] = spec
+    return spec
+
+
 def open_sheet(db: Database, key: ServerKey, token: str) -> Sheet:
     """The survey behind `token` and the draft so far; LinkUnusable says why not."""
     with db.read() as session:
         invitation, survey, person = _find(session, key, token)
         assert survey.id is not None
-        return Sheet(survey.id, load_spec(session, survey), dict(invitation.draft or {}),
+        return Sheet(survey.id, _spec(session, survey), dict(invitation.draft or {}),
                      person.language or "nb")  # fmt: skip
 
 
@@ -144,7 +159,7 @@ def save_draft(db: Database, key: ServerKey, token: str, answers: Answers) -> No
     """Keep `answers` (the whole sheet so far) to resume from; the first save marks a start."""
     with db.write() as session:
         invitation, survey, _person = _find(session, key, token)
-        spec = load_spec(session, survey)
+        spec = _spec(session, survey)
         invitation.draft = tidy(spec, answers)
         invitation.started_at = invitation.started_at or _moment(survey)
         session.add(invitation)
@@ -155,7 +170,7 @@ def submit(db: Database, key: ServerKey, token: str, answers: Answers) -> int:
     LinkUnusable(answered) is what the second of two simultaneous submits gets."""
     with db.write() as session:
         invitation, survey, person = _find(session, key, token)
-        spec = load_spec(session, survey)
+        spec = _spec(session, survey)
         answers = tidy(spec, answers)
         if problems := problems_in(spec, answers):
             raise AnswersInvalid(problems)
@@ -180,7 +195,8 @@ def submit(db: Database, key: ServerKey, token: str, answers: Answers) -> int:
         session.add(response)
         session.flush()
         assert response.id is not None
-        session.add_all(_answer_rows(session, survey, spec, response.id, answers))
+        if rows := _answer_rows(spec, response.id, answers):
+            session.execute(insert(Answer.__table__), rows)  # type: ignore[arg-type]
         return response.id
 
 
@@ -191,30 +207,23 @@ def _moment(survey: Survey) -> datetime:
     return datetime.combine(now.date(), time(0), tzinfo=now.tzinfo) if survey.anonymous else now
 
 
-def _answer_rows(
-    session: Session, survey: Survey, spec: SurveySpec, response_id: int, answers: Answers
-) -> list[Answer]:
-    questions = {
-        q.key: q for q in session.exec(select(Question).where(Question.survey_id == survey.id))
-    }
-    options: dict[tuple[int, str], int] = {}
-    for option in session.exec(
-        select(Option).where(col(Option.question_id).in_([q.id for q in questions.values()]))
-    ):
-        options[(option.question_id, option.label)] = option.id  # type: ignore[index]
-    rows = []
-    for spec_question in visible(spec, answers):
-        value = answers.get(spec_question.key)
-        question = questions[spec_question.key]
+def _answer_rows(spec: SurveySpec, response_id: int, answers: Answers) -> list[dict[str, Any]]:
+    """The answer rows of a response, from the survey as read (it carries the question and
+    option ids)."""
+    rows: list[dict[str, Any]] = []
+    for question in visible(spec, answers):
+        value = answers.get(question.key)
         if value in (None, "", []):
             continue
         assert question.id is not None
-        base = {"response_id": response_id, "question_id": question.id}
-        if spec_question.kind in ("single", "multiple"):
+        row = {"response_id": response_id, "question_id": question.id, "option_id": None,
+               "number_value": None, "text_value": None}  # fmt: skip
+        if question.kind in ("single", "multiple"):
+            ids = {option.label: option.id for option in question.options}
             labels = [value] if isinstance(value, str) else list(value)
-            rows += [Answer(**base, option_id=options[(question.id, label)]) for label in labels]
-        elif spec_question.kind in ("scale", "number"):
-            rows.append(Answer(**base, number_value=parse_number(value)))
+            rows += [{**row, "option_id": ids[label]} for label in labels]
+        elif question.kind in ("scale", "number"):
+            rows.append({**row, "number_value": parse_number(value)})
         else:
-            rows.append(Answer(**base, text_value=str(value)))
+            rows.append({**row, "text_value": str(value)})
     return rows

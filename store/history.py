@@ -30,6 +30,7 @@ from .models import (
 )
 from .participants import existing_participant, interest_names
 from .roles import Role
+from .sending import message_content
 from .timeutil import utcnow
 
 KINDS = ("invitation", "reminder", "answer", "email", "workshop")
@@ -115,14 +116,13 @@ def _invitation_items(session: Session, participant_id: int) -> list[HistoryItem
 
 
 def _email_items(session: Session, person: Participant) -> list[HistoryItem]:
-    messages = session.exec(select(Message).where(addressed_to(person)))
     return [
         HistoryItem(
             message.sent_at or message.created_at,
             "email",
-            f"{message.kind} email “{message.subject}”: {message.status}",
+            f"{message.kind} email “{message_content(session, message).subject}”: {message.status}",
         )
-        for message in messages
+        for message in session.exec(select(Message).where(addressed_to(person)))
     ]
 
 
@@ -233,16 +233,20 @@ def _workshops(session: Session, participant_id: int) -> list[dict[str, Any]]:
 
 def _messages(session: Session, person: Participant) -> list[dict[str, Any]]:
     """Emails to them, with the text body (the HTML copy says the same)."""
-    messages = session.exec(select(Message).where(addressed_to(person)).order_by(col(Message.id)))
-    return [
-        {
-            "kind": message.kind,
-            "to_address": message.to_address,
-            "subject": message.subject,
-            "status": message.status,
-            "created_at": _iso(message.created_at),
-            "sent_at": _iso(message.sent_at),
-            "body_text": message.body_text,
-        }
-        for message in messages
-    ]
+    found = []
+    for message in session.exec(
+        select(Message).where(addressed_to(person)).order_by(col(Message.id))
+    ):
+        content = message_content(session, message)
+        found.append(
+            {
+                "kind": message.kind,
+                "to_address": message.to_address,
+                "subject": content.subject,
+                "status": message.status,
+                "created_at": _iso(message.created_at),
+                "sent_at": _iso(message.sent_at),
+                "body_text": content.text,
+            }
+        )
+    return found

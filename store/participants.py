@@ -111,7 +111,7 @@ def create_participant(db: Database, *, actor: Actor, data: ParticipantInput) ->
         session.add(person)
         session.flush()
         assert person.id is not None
-        _set_interests(session, person.id, interests)
+        set_interests(session, person.id, interests)
         audit.record(
             session,
             actor=actor,
@@ -133,7 +133,7 @@ def update_participant(
         for field in changed:
             setattr(person, field, values[field])
         if sorted(interest_names(session, participant_id)) != sorted(interests):
-            _set_interests(session, participant_id, interests)
+            set_interests(session, participant_id, interests)
             changed.append("interests")
         if not changed:
             return
@@ -217,7 +217,7 @@ def _checked(
     return values, sorted(set(interests))
 
 
-def _set_interests(session: Session, participant_id: int, names: list[str]) -> None:
+def set_interests(session: Session, participant_id: int, names: list[str]) -> None:
     for link in session.exec(
         select(ParticipantInterest).where(ParticipantInterest.participant_id == participant_id)
     ):

@@ -17,7 +17,6 @@ from .db import Database
 from .links import unsubscribe_code_ok
 from .models import Message, MessageStatus, Participant, ParticipantStatus
 from .privacy import erase_participant
-from .roles import Role
 from .secrets import ServerKey
 from .timeutil import utcnow
 
@@ -36,11 +35,6 @@ class Member:
     status: str
     paused_until: datetime | None
     language: str
-
-
-def _resident(participant_id: int) -> Actor:
-    """The resident acting on their own record, through a link only they were sent."""
-    return Actor(id=None, username=f"resident:{participant_id}", role=Role.admin)
 
 
 def _checked(key: ServerKey, participant_id: int, code: str) -> None:
@@ -62,7 +56,7 @@ def choose(db: Database, key: ServerKey, participant_id: int, code: str, choice:
     """Do what the resident chose. Leaving and pausing cancel the email queued for them."""
     _checked(key, participant_id, code)
     if choice == Choice.erase:
-        erase_participant(db, actor=_resident(participant_id), participant_id=participant_id)
+        erase_participant(db, actor=Actor.resident(participant_id), participant_id=participant_id)
         return
     now = utcnow()
     with db.write() as session:
@@ -89,7 +83,7 @@ def choose(db: Database, key: ServerKey, participant_id: int, code: str, choice:
         ).rowcount  # type: ignore[attr-defined]
         audit.record(
             session,
-            actor=_resident(participant_id),
+            actor=Actor.resident(participant_id),
             action=f"participant.{choice.value}",
             target_kind="participant",
             target_id=participant_id,

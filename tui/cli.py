@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
         cli_demo,
         cli_import,
         cli_population,
+        cli_recruit,
         cli_send,
         cli_survey,
         cli_web,
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_worker.add_commands(commands)
     cli_send.add_commands(commands)
     cli_web.add_commands(commands)
+    cli_recruit.add_commands(commands)
     return parser
 
 

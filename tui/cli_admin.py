@@ -80,7 +80,7 @@ def read_password(args: argparse.Namespace) -> str:
 
 
 def print_enrolment(enrolment) -> None:
-    from .screens.staff_forms import qr_text
+    from .qr import qr_text
 
     print(qr_text(enrolment.uri))
     print(_("Scan the QR code with an authenticator app, or enter the secret by hand."))

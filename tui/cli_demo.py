@@ -52,15 +52,16 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     _print_login(settings, username, password, secret)
     if args.no_app:
         return 0
-    if sys.stdin.isatty():
-        input(_("Press Enter to start the app (the login is shown on its first screen too) "))
     from mail.catcher import MaildirCatcher
 
     from .cli import run_app
+    from .cli_web import SiteThread
 
     # The demo's email goes to a server of its own that keeps it in a Maildir; the app sends.
+    # The residents' pages run beside it, so the links in that email open.
     maildir = settings.demo_dir / "mail"
     catcher = MaildirCatcher(maildir).start()
+    site = SiteThread(settings, settings.web_host, settings.web_port)
     settings = settings.model_copy(
         update={
             "smtp_host": "127.0.0.1",
@@ -68,17 +69,24 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
             "smtp_tls": "none",
             "smtp_username": "",
             "dispatch_in_app": True,
+            "base_url": site.url,
         }
     )
     hint = _(
         "Demo: log in as {user}, password {password}; `uv run panel demo --code` prints the code."
     ).format(user=username, password=password)
-    note = _("Demo: email goes to the Maildir {path} (read it with `mutt -f {path}`).").format(
-        path=maildir
-    )
+    note = _(
+        "Demo: email goes to the Maildir {path} (read it with `mutt -f {path}`); the residents' "
+        "pages are at {url}/ (sign up at {url}/bli-med)."
+    ).format(path=maildir, url=site.url)
     try:
+        site.start()
+        print(_("The residents' pages: {url}/ (sign up at {url}/bli-med).").format(url=site.url))
+        if sys.stdin.isatty():
+            input(_("Press Enter to start the app (the login is shown on its first screen too) "))
         return run_app(args, settings, login_hint=hint, mail_note=note)
     finally:
+        site.stop()
         catcher.stop()
 
 
@@ -118,7 +126,7 @@ def _secret(settings: Settings, username: str) -> str:
 def _print_login(settings: Settings, username: str, password: str, secret: str) -> None:
     from store.auth import provisioning_uri
 
-    from .screens.staff_forms import qr_text
+    from .qr import qr_text
 
     print(qr_text(provisioning_uri(secret, username)))
     print(_("Demo data: {path}").format(path=settings.demo_dir))

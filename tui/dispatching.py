@@ -85,10 +85,13 @@ def queue_due_reminders(backend: Backend, settings: Settings) -> list[tuple[int,
 
 def scheduled_round(backend: Backend, settings: Settings) -> list[tuple[int, str, int]]:
     """What a worker does now and then besides sending: end the residents' pauses that have run
-    out, and queue the reminders that are due (which it returns, as `queue_due_reminders`)."""
+    out, delete sign-ups left unconfirmed too long, and queue the reminders that are due (which
+    it returns, as `queue_due_reminders`)."""
     from store.residents import end_pauses
+    from store.signup import expire_signups
 
     end_pauses(backend.db)
+    expire_signups(backend.db)
     return queue_due_reminders(backend, settings)
 
 

@@ -13,6 +13,7 @@ from .i18n import N_
 from .screens.audit_log import AuditLogScreen
 from .screens.dispatch import DispatchScreen
 from .screens.home import HomeScreen
+from .screens.recruitment import RecruitmentScreen
 from .screens.representation import RepresentationScreen
 from .screens.roster import RosterScreen
 from .screens.staff_admin import StaffAdminScreen
@@ -110,6 +111,22 @@ SECTIONS: dict[str, Section] = {
             SectionAction(N_("Cancel queued messages"), N_("Stop what has not gone out"), "cancel"),
             SectionAction(
                 N_("Send a test email"), N_("To yourself, through the real server"), "test"
+            ),
+        ),
+    ),
+    "recruitment": Section(
+        N_("Recruitment"),
+        N_("Sign-up links per channel, their QR codes, and who signed up through each"),
+        "f6",
+        RecruitmentScreen,
+        EDITORS,
+        (
+            SectionAction(
+                N_("New recruitment channel"), N_("A sign-up link and QR code for it"), "add"
+            ),
+            SectionAction(N_("Show QR code"), N_("The selected channel's, on screen"), "show_qr"),
+            SectionAction(
+                N_("Save QR code"), N_("The selected channel's, as an SVG or PNG file"), "save"
             ),
         ),
     ),

@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     """Addresses (comma-separated) whose X-Forwarded-For and -Proto are believed; empty: none."""
     web_max_body_bytes: int = Field(default=65_536, ge=1024, le=10_000_000)
     """The largest request body the residents' pages accept."""
+    privacy_notice_version: str = Field(default="2026-11", min_length=1, max_length=40)
+    """The version of the privacy notice residents consent to when they sign up; raise it when
+    the notice's text changes, so each consent records which text it was given to."""
     idle_lock_minutes: int = Field(default=15, ge=1, le=24 * 60)
     """Minutes without a key press before the app locks and asks for a fresh code."""
 

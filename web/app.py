@@ -1,4 +1,5 @@
-"""The residents' site: answering a survey through a personal link, and unsubscribing.
+"""The residents' site: joining the panel, answering a survey through a personal link,
+unsubscribing, the privacy notice, and a resident's own data.
 
 Server-rendered pages that work without JavaScript, Bokmål by default and English by choice.
 Every route that reads a link hands it to the store, which says what it opens or why not; a
@@ -8,18 +9,27 @@ link that opens nothing gets a friendly page with the status code that fits, nev
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import (
+    HTMLResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from mail.compose import resident_emails
 from store.answering import (
     AnswersInvalid,
     LinkState,
@@ -30,8 +40,23 @@ from store.answering import (
     submit,
 )
 from store.db import Database
+from store.errors import Invalid
 from store.residents import Choice, choose, member
 from store.secrets import ServerKey
+from store.signup import (
+    CONFIRM_DAYS,
+    Holder,
+    LinkOutcome,
+    SignupForm,
+    SignupInvalid,
+    confirm,
+    confirmable,
+    erase_mine,
+    my_data,
+    request_access,
+    sign_up,
+    signup_choices,
+)
 
 from .config import WebConfig
 from .forms import page_asking, page_of, read_page, resume_page, step
@@ -49,6 +74,9 @@ from .security import (
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 MAX_FIELDS = 500  # form fields in one post: far more than any page has
+LOCAL_TIME = ZoneInfo("Europe/Oslo")
+# How an outcome of a resident's link (confirm, my data) is answered when it opens nothing.
+OUTCOME_STATUS = {LinkOutcome.expired: 410, LinkOutcome.unknown: 404}
 
 # The status code of each reason a link opens nothing.
 LINK_STATUS = {
@@ -71,8 +99,18 @@ class Site:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        self.env.filters["moment"] = _moment
         self.per_client = RateLimiter(config.posts_per_minute_per_client)
         self.per_link = RateLimiter(config.posts_per_minute_per_link)
+        self.emails = {
+            language: resident_emails(
+                language,
+                municipality=config.municipality,
+                mail_from=config.mail_from,
+                base_url=config.base_url,
+            )
+            for language in LANGUAGES
+        }
 
     # Rendering --------------------------------------------------------------------------------
 
@@ -126,16 +164,24 @@ class Site:
 
     # Posting ----------------------------------------------------------------------------------
 
-    async def read_form(self, request: Request, *, limit_key: str) -> FormData | Response:
+    def limited(self, request: Request, limiter: RateLimiter, key: str) -> Response | None:
+        """The 429 for one post too many under `limiter` for `key`, if it is."""
+        wait = limiter.allow(key)
+        if not wait:
+            return None
+        response = self.render(request, "error.html", 429, reason="rate")
+        response.headers["retry-after"] = str(int(wait) + 1)
+        return response
+
+    async def read_form(self, request: Request, *, limit_key: str | None) -> FormData | Response:
         """The posted form, or the response that refuses it: too many posts from this address
-        or for this link (429), too big (413), not a form (400)."""
+        or for this link (429), too big (413), not a form (400). Without a `limit_key` the
+        caller limits by what the form holds (an email address)."""
         client = request.client.host if request.client else "?"
-        for limiter, key in ((self.per_client, client), (self.per_link, limit_key)):
-            wait = limiter.allow(key)
-            if wait:
-                response = self.render(request, "error.html", 429, reason="rate")
-                response.headers["retry-after"] = str(int(wait) + 1)
-                return response
+        if refused := self.limited(request, self.per_client, client):
+            return refused
+        if limit_key and (refused := self.limited(request, self.per_link, limit_key)):
+            return refused
         try:
             return await request.form(max_files=0, max_fields=MAX_FIELDS)
         except BodyTooLarge:
@@ -271,6 +317,162 @@ class Site:
         await self.store(choose, self.db, self.key, participant_id, code, choice)
         return self.render(request, "unsubscribed.html", choice=choice.value, language=language)
 
+    # Joining --------------------------------------------------------------------------------
+
+    async def signup(self, request: Request) -> Response:
+        choices = await self.store(signup_choices, self.db)
+        if request.method == "GET":
+            source = request.query_params.get("kilde", "")
+            known = source in {code for code, _label in choices.sources}
+            return self.render(
+                request,
+                "signup.html",
+                choices=choices,
+                values=SignupForm(source=source if known else ""),
+                errors={},
+            )
+        form = await self.read_form(request, limit_key=None)
+        if isinstance(form, Response):
+            return form
+        if refused := self.forged(request, form):
+            return refused
+        language = self.language(request)
+        given = SignupForm(
+            name=_text(form, "name"),
+            email=_text(form, "email"),
+            gender=_text(form, "gender"),
+            birth_year=_text(form, "birth_year"),
+            district=_text(form, "district"),
+            interests=tuple(v for v in form.getlist("interests") if isinstance(v, str))[:100],
+            source=_text(form, "source"),
+            consent=form.get("consent") == "yes",
+            language=language,
+        )
+        if _text(form, "website"):  # the field people never see: a robot filled it in
+            return RedirectResponse("/bli-med/sendt", status_code=303)
+        email_key = given.email.strip().casefold()[:320]
+        if email_key and (refused := self.limited(request, self.per_link, f"email:{email_key}")):
+            return refused
+        try:
+            await self.store(self._sign_up, given, language)
+        except SignupInvalid as invalid:
+            return self.render(
+                request,
+                "signup.html",
+                400,
+                choices=choices,
+                values=given,
+                errors=invalid.problems,
+            )
+        return RedirectResponse("/bli-med/sendt", status_code=303)
+
+    def _sign_up(self, given: SignupForm, language: str) -> None:
+        sign_up(
+            self.db,
+            self.key,
+            given,
+            notice_version=self.config.privacy_version,
+            emails=self.emails[language],
+        )
+
+    async def signup_sent(self, request: Request) -> Response:
+        return self.render(request, "signup_sent.html", days=CONFIRM_DAYS)
+
+    async def confirm(self, request: Request) -> Response:
+        token = request.path_params["token"]
+        if request.method == "GET":
+            outcome = await self.store(confirmable, self.db, self.key, token)
+            return self._outcome(request, "confirm.html", outcome)
+        form = await self.read_form(request, limit_key=f"confirm:{token[:64]}")
+        if isinstance(form, Response):
+            return form
+        if refused := self.forged(request, form):
+            return refused
+        outcome = await self.store(self._confirm, token)
+        return self._outcome(request, "confirm.html", outcome, done=True)
+
+    def _confirm(self, token: str) -> LinkOutcome:
+        return confirm(self.db, self.key, token, notice_version=self.config.privacy_version)
+
+    def _outcome(self, request: Request, page: str, outcome: LinkOutcome, **context) -> Response:
+        status = OUTCOME_STATUS.get(outcome, 200)
+        return self.render(request, page, status, outcome=outcome.value, **context)
+
+    async def privacy(self, request: Request) -> Response:
+        config = self.config
+        return self.render(
+            request, "privacy.html", version=config.privacy_version, contact=config.contact
+        )
+
+    # My data ----------------------------------------------------------------------------------
+
+    async def my_data_request(self, request: Request) -> Response:
+        if request.method == "GET":
+            sent = bool(request.query_params.get("sendt"))
+            return self.render(request, "mydata_request.html", sent=sent, email="")
+        form = await self.read_form(request, limit_key=None)
+        if isinstance(form, Response):
+            return form
+        if refused := self.forged(request, form):
+            return refused
+        email = _text(form, "email")
+        if email.strip() and (
+            refused := self.limited(request, self.per_link, f"email:{email.strip().casefold()}")
+        ):
+            return refused
+        emails = self.emails[self.language(request)]
+        try:
+            await self.store(lambda: request_access(self.db, self.key, email, emails=emails))
+        except Invalid as problem:
+            error = "missing" if problem.reason == "is missing" else "invalid"
+            return self.render(request, "mydata_request.html", 400, error=error, email=email)
+        return RedirectResponse("/mine-data?sendt=1", status_code=303)
+
+    async def my_data(self, request: Request) -> Response:
+        token = request.path_params["token"]
+        if request.method == "POST":
+            return await self._erase(request, token)
+        found = await self.store(my_data, self.db, self.key, token)
+        if not isinstance(found, Holder):
+            return self._outcome(request, "confirm.html", found)
+        if request.url.path.endswith(".json"):
+            return Response(
+                json.dumps(found.data, ensure_ascii=False, indent=2),
+                media_type="application/json; charset=utf-8",
+                headers={
+                    "content-disposition": 'attachment; filename="mine-data.json"',
+                    "cache-control": "no-store",
+                },
+            )
+        return self._data_page(request, token, found)
+
+    def _data_page(self, request: Request, token: str, found: Holder, status: int = 200, **more):
+        return self.render(
+            request,
+            "mydata.html",
+            status,
+            data=found.data,
+            json_url=f"/mine-data/{token}/data.json",
+            language=_theirs(request, found.language),
+            **more,
+        )
+
+    async def _erase(self, request: Request, token: str) -> Response:
+        form = await self.read_form(request, limit_key=f"access:{token[:64]}")
+        if isinstance(form, Response):
+            return form
+        if refused := self.forged(request, form):
+            return refused
+        if form.get("confirm") != "yes":
+            found = await self.store(my_data, self.db, self.key, token)
+            if not isinstance(found, Holder):
+                return self._outcome(request, "confirm.html", found)
+            return self._data_page(request, token, found, 400, unconfirmed=True)
+        erased = await self.store(erase_mine, self.db, self.key, token)
+        if isinstance(erased, LinkOutcome):
+            return self._outcome(request, "confirm.html", erased)
+        return self.render(request, "mydata_erased.html")
+
     async def not_found(self, request: Request, exc: Exception) -> Response:
         return self.render(request, "link.html", 404, state="unknown")
 
@@ -286,6 +488,25 @@ class Site:
 def _theirs(request: Request, language: str) -> str | None:
     """The resident's own language from the panel, unless they chose one on the site."""
     return None if request.query_params.get("lang") or request.cookies.get(COOKIE) else language
+
+
+def _text(form: FormData, name: str, limit: int = 1000) -> str:
+    """One text field of a form, cut to `limit` characters; "" if missing or a file."""
+    value = form.get(name)
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def _moment(value: str | None) -> str:
+    """An ISO time from the store as residents read it: day and time in Norway."""
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        return moment.strftime("%d.%m.%Y")
+    return moment.astimezone(LOCAL_TIME).strftime("%d.%m.%Y %H:%M")
 
 
 def _survey_context(sheet, page, answers: dict, errors: dict | None = None) -> dict[str, Any]:
@@ -317,6 +538,13 @@ def create_app(db: Database, key: ServerKey, config: WebConfig) -> Guard:
             Route("/healthz", site.health),
             Route("/s/{token}", site.survey, methods=["GET", "POST"]),
             Route("/u/{participant}/{code}", site.unsubscribe, methods=["GET", "POST"]),
+            Route("/bli-med", site.signup, methods=["GET", "POST"]),
+            Route("/bli-med/sendt", site.signup_sent),
+            Route("/bekreft/{token}", site.confirm, methods=["GET", "POST"]),
+            Route("/personvern", site.privacy),
+            Route("/mine-data", site.my_data_request, methods=["GET", "POST"]),
+            Route("/mine-data/{token}", site.my_data, methods=["GET", "POST"]),
+            Route("/mine-data/{token}/data.json", site.my_data),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ],
         exception_handlers={404: site.not_found, 405: site.not_found, 500: site.server_error},

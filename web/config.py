@@ -12,9 +12,18 @@ class WebConfig:
     language: str = "nb"  # the default, when neither the resident nor the browser chooses
     max_body_bytes: int = 64 * 1024  # a request body larger than this is refused (413)
     # Form posts a minute: from one address, and for one personal link or email address.
-    posts_per_minute_per_client: int = 60
+    posts_per_minute_per_client: int = 300  # many residents may share one address (NAT)
     posts_per_minute_per_link: int = 20
     municipality: str = "Bærum kommune"
+    mail_from: str = "Innbyggerpanelet <innbyggerpanel@localhost>"  # confirmations and links
+    privacy_version: str = "2026-11"  # of the privacy notice residents consent to
+
+    @property
+    def contact(self) -> str:
+        """The address residents may write to: the sender's."""
+        from email.utils import parseaddr
+
+        return parseaddr(self.mail_from)[1]
 
     @property
     def origin(self) -> str:

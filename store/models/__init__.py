@@ -19,6 +19,7 @@ from .participants import (  # noqa: E402
     ParticipantInterest,
     ParticipantStatus,
     PopulationCell,
+    RecruitmentChannel,
 )
 from .staff import RecoveryCode, Role, Staff  # noqa: E402
 from .surveys import (  # noqa: E402
@@ -51,6 +52,7 @@ __all__ = [
     "Question",
     "QuestionKind",
     "RecoveryCode",
+    "RecruitmentChannel",
     "Response",
     "Role",
     "RsvpState",

@@ -72,3 +72,16 @@ class PopulationCell(SQLModel, table=True):
     count: int
     source: str | None = None
     created_at: datetime = created_at()
+
+
+class RecruitmentChannel(SQLModel, table=True):
+    """Where residents hear of the panel: a poster, an ad, a stand. Its sign-up link carries
+    `?kilde={code}`, and those who sign up through it have it as their source."""
+
+    __tablename__ = "recruitment_channel"  # type: ignore[assignment]
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True)
+    label: str
+    created_by_name: str | None = None
+    created_at: datetime = created_at()

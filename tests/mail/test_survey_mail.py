@@ -116,3 +116,19 @@ def test_the_worker_sends_scheduled_reminders_when_they_are_due(db, key, smtp) -
     assert "reminder" not in worker()  # the next is due three days after this one
     with db.read() as session:
         assert len(session.exec(select(Message).where(Message.kind == "reminder")).all()) == 2
+
+
+def test_the_worker_deletes_sign_ups_left_unconfirmed_for_a_week(db, key, smtp) -> None:
+    with db.write() as session:
+        for email, days in (("old@example.no", 8), ("new@example.no", 1)):
+            session.add(Participant(name=email, email=email, email_key=email, status="pending",
+                                    consent_at=utcnow() - timedelta(days=days)))  # fmt: skip
+        old = utcnow() - timedelta(days=400)
+        session.add(Participant(name="M", email="m@example.no", email_key="m@example.no",
+                                status="active", consent_at=old))  # fmt: skip
+    env = worker_env(db, key, smtp)
+    subprocess.run([PANEL, "worker", "--once"], env=env, capture_output=True, text=True,
+                   timeout=120, check=True)  # fmt: skip
+    with db.read() as session:
+        left = sorted(p.email for p in session.exec(select(Participant)))
+    assert left == ["m@example.no", "new@example.no"]

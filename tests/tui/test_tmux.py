@@ -465,3 +465,41 @@ def test_send_a_survey_and_watch_it_go_out(tmp_path_factory, tmux_session):
     assert "Maildir" in screen and "Traceback" not in screen
     maildir = home / "demo" / "mail" / "new"
     assert len(list(maildir.iterdir())) == chosen
+    # The demo serves the residents' pages too: a link from the Maildir opens the survey.
+    import email
+    import email.policy
+
+    import httpx
+
+    letter = email.message_from_bytes(
+        next(maildir.iterdir()).read_bytes(), policy=email.policy.default
+    )
+    link = re.search(r"http://127\.0\.0\.1:\d+/s/\S+", letter.get_body(("plain",)).get_content())
+    assert link, letter
+    page = httpx.get(link.group(), timeout=10)
+    assert page.status_code == 200 and "Sykkelparkering i Sandvika" in page.text
+
+
+def test_make_a_recruitment_channel_and_see_its_qr_code(demo_home, tmux_session):
+    session = tmux_session(demo_env(demo_home, PANEL_LANGUAGE="en"))
+    secret = start_demo(session, width=100, height=60)
+    session.wait_for(TITLE_EN)
+    log_in(session, "demo", demo_password(demo_home), pyotp.TOTP(secret).now())
+    session.wait_for("Logged in as demo")
+    session.send("F6")
+    session.wait_for("Recruitment")
+    session.send("a")
+    session.wait_for("New recruitment channel")
+    session.type("Stand Sandvika")
+    session.send("Enter")
+    screen = session.wait_for("bli-med?kilde=stand-sandvika")
+    assert "▀" in screen or "▄" in screen  # the QR code, on the screen
+    site = re.search(r"http://127\.0\.0\.1:\d+/bli-med\?kilde=stand-sandvika", screen)
+    assert site, screen
+    import httpx
+
+    form = httpx.get(site.group(), timeout=10)  # the demo's own site offers the channel
+    assert '<option value="stand-sandvika" selected>Stand Sandvika</option>' in form.text
+    session.send("Escape")
+    table = session.wait_for(re.compile(r"Stand Sandvika\s+stand-sandvika\s+0\s+0"))
+    assert "Traceback" not in table

@@ -15,6 +15,7 @@ from store.sampling import Selection, plan_send
 from store.sending import Letter, Mailing, queue_invitations
 from store.survey_spec import OptionSpec, QuestionSpec, SurveySpec
 from store.surveys import create_survey, set_survey_status
+from tests.mail.conftest import dispatcher, smtp, smtp_config  # noqa: F401 (fixtures)
 from web.app import create_app
 from web.config import WebConfig
 

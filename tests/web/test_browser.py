@@ -34,7 +34,8 @@ class LiveSite:
     """The site under uvicorn on an ephemeral loopback port, in a thread."""
 
     def __init__(self, world: World) -> None:
-        self.socket = socket.socket()
+        # IPPROTO_TCP named, so that asyncio turns Nagle off as it does for sockets it opens.
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self.socket.bind(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}"
         app = create_app(world.db, world.key, WebConfig(base_url=self.url))
@@ -145,4 +146,107 @@ def test_pages_reflow_at_320_pixels(site, browser) -> None:
     path = f"{live.url}/s/{world.tokens['p1@example.no']}"
     for url in (path, f"{live.url}{world.unsubscribe_path('p1@example.no')}"):
         page.goto(url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320, url
+
+
+def sealed_link(world, kind: str, live: LiveSite) -> str:
+    from sqlmodel import select
+
+    from store.models import Message
+    from store.sealing import LINK, open_links
+
+    with world.db.read() as session:
+        message = session.exec(
+            select(Message).where(Message.kind == kind).order_by(Message.id.desc())  # type: ignore[union-attr]
+        ).first()
+    assert message is not None, kind
+    return open_links(world.key, message.sealed)[LINK]
+
+
+def test_joining_and_my_data_pass_axe_in_every_state(site, browser) -> None:
+    from store.recruitment import create_channel
+    from tests.web.conftest import ADMIN
+
+    live, world = site
+    create_channel(world.db, actor=ADMIN, label="Budstikka")
+    page = browser.new_page()
+    for url in ("/bli-med?kilde=budstikka", "/bli-med?lang=en", "/personvern", "/mine-data",
+                "/bekreft/1.2.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"):  # fmt: skip
+        page.goto(f"{live.url}{url}")
+        check(page, url)
+    page.goto(f"{live.url}/bli-med?lang=nb")
+    page.click("button[type=submit]")  # nothing filled in: every error at once
+    assert page.title().startswith("Feil (6):"), page.title()
+    check(page, "sign-up with errors")
+    page.click(".summary a[href='#birth_year']")  # the summary's links reach the fields
+    assert page.evaluate("document.activeElement.id") == "birth_year"
+    page.fill("#name", "Nora Berg")
+    page.fill("#email", "nora@example.no")
+    page.check("#gender-0")
+    page.fill("#birth_year", "2004")
+    page.select_option("#district", "Sandvika")
+    page.check("#consent")
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/bli-med/sendt$"))
+    check(page, "check your email")
+    page.goto(sealed_link(world, "confirmation", live))
+    check(page, "confirm with a button")
+    page.click("button[type=submit]")
+    assert "Velkommen" in page.content()
+    check(page, "welcome")
+
+    page.goto(f"{live.url}/mine-data")
+    page.fill("#email", "not an address")
+    page.click("button[type=submit]")
+    check(page, "my data with a wrong address")
+    page.fill("#email", "nora@example.no")
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"sendt=1"))
+    check(page, "my data: link sent")
+    page.goto(sealed_link(world, "access", live))
+    assert "Nora Berg" in page.content()
+    check(page, "my data")
+    page.click("button[type=submit]")  # erase without the tick
+    check(page, "erase not confirmed")
+    page.check("#confirm")
+    page.click("button[type=submit]")
+    check(page, "erased")
+
+
+def test_the_sign_up_form_by_keyboard_alone_and_at_320_pixels(site, browser) -> None:
+    live, world = site
+    page = browser.new_page(viewport={"width": 320, "height": 640})
+    page.goto(f"{live.url}/bli-med")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # the skip link
+    while page.evaluate("document.activeElement.id") != "name":
+        page.keyboard.press("Tab")
+    page.keyboard.type("Ivar Aasen")
+    page.keyboard.press("Tab")
+    page.keyboard.type("ivar@example.no")
+    page.keyboard.press("Tab")
+    page.keyboard.press("ArrowRight")  # a radio group: the arrow chooses "Mann"
+    page.keyboard.press("Tab")
+    page.keyboard.type("1999")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Jar")  # a select takes the typed name
+    while page.evaluate("document.activeElement.id") != "consent":
+        page.keyboard.press("Tab")
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")  # past the privacy notice's link, to the button
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/bli-med/sendt$"))
+    from sqlmodel import select
+
+    from store.models import Participant
+
+    with world.db.read() as session:
+        person = session.exec(
+            select(Participant).where(Participant.email_key == "ivar@example.no")
+        ).one()
+    assert (person.gender, person.birth_year, person.district) == ("male", 1999, "Jar")
+    for url in ("/personvern", "/mine-data"):
+        page.goto(f"{live.url}{url}")
         assert page.evaluate("document.documentElement.scrollWidth") <= 320, url

@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -96,6 +97,14 @@ class ParticipantScreen(PanelScreen):
             if action in self.ADMIN_ACTIONS and self.actor.role != "admin":
                 return False
         return True
+
+    def on_key(self, event: events.Key) -> None:
+        """F5 and F6 are this form's (export, erase) even where the role has not got them: the
+        keys never fall through to the sections of the same keys, away from the form."""
+        action = {"f5": "access_export", "f6": "erase"}.get(event.key)
+        if action is not None and not self.check_action(action, ()):
+            event.stop()
+            event.prevent_default()
 
     def on_mount(self) -> None:
         from store.history import participant_history

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -14,6 +13,7 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from ..i18n import _
 from ..labels import label
+from ..qr import qr_text
 from .base import PanelModal
 
 if TYPE_CHECKING:
@@ -135,15 +135,6 @@ class PasswordForm(_Form):
         password = self._passwords()
         if password is not None:
             self.dismiss(password)
-
-
-def qr_text(uri: str) -> str:
-    """The otpauth URI as a QR code in half-block characters, for a phone to scan off the screen."""
-    import segno
-
-    buffer = io.StringIO()
-    segno.make(uri, error="m").terminal(out=buffer, compact=True, border=2)
-    return buffer.getvalue()
 
 
 class EnrolmentScreen(PanelModal[None]):

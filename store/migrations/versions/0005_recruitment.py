@@ -1,0 +1,36 @@
+"""recruitment: the channels residents hear of the panel through, each with its sign-up link
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-27 09:20:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+import store.timeutil
+
+revision: str = "0005"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "recruitment_channel",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("code", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("label", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("created_by_name", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("created_at", store.timeutil.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_recruitment_channel")),
+        sa.UniqueConstraint("code", name=op.f("uq_recruitment_channel_code")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("recruitment_channel")

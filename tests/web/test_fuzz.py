@@ -1,0 +1,145 @@
+"""Every form of the residents' site, fuzzed: any unicode, huge values, fields missing, repeated
+or unknown, with and without a valid CSRF field. The site never answers 500, and a refused
+post (any 4xx) leaves the database exactly as it was."""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from sqlmodel import select
+from starlette.testclient import TestClient
+
+from store.models import Answer, Invitation, Message, Participant, ParticipantInterest, Response
+from store.signup import Purpose, resident_token
+from store.timeutil import utcnow
+from tests.web.conftest import BASE, make_world
+from web.app import create_app
+from web.config import WebConfig
+from web.security import csrf_token
+
+FUZZ = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+ODD = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40
+) | st.sampled_from(["", " ", "0", "-1", "1990", "99999999999999999999", "yes", "\x00", "ja"])
+HUGE = st.integers(1_000, 70_000).map(lambda n: "x" * n)
+
+
+def fields(names: list[str]) -> st.SearchStrategy[list[tuple[str, str]]]:
+    """A form body: known and unknown names, each perhaps missing or repeated, any values."""
+    name = st.sampled_from(names) | st.text(max_size=12)
+    value = ODD | HUGE | st.sampled_from(names)
+    return st.lists(st.tuples(name, value), max_size=12)
+
+
+@pytest.fixture
+def fuzz_site(sqlite_db, key):
+    world = make_world(sqlite_db, key)
+    config = WebConfig(
+        base_url=BASE, posts_per_minute_per_client=10**9, posts_per_minute_per_link=10**9
+    )
+    client = TestClient(create_app(world.db, world.key, config), base_url=BASE)
+    client.headers["origin"] = BASE
+    return world, client
+
+
+def snapshot(world) -> tuple:
+    """Everything a post could change, in comparable form."""
+    with world.db.read() as session:
+        return (
+            [
+                (p.id, p.status, p.name, p.email, p.consent_at)
+                for p in session.exec(select(Participant))
+            ],
+            [(m.id, m.status) for m in session.exec(select(Message))],
+            len(session.exec(select(ParticipantInterest)).all()),
+            [(i.id, i.draft, i.completed_at) for i in session.exec(select(Invitation))],
+            len(session.exec(select(Response)).all()),
+            len(session.exec(select(Answer)).all()),
+        )
+
+
+def post(world, client, path: str, body: list[tuple[str, str]], with_csrf: bool):
+    if with_csrf:
+        body = [("csrf", csrf_token(world.key, path)), *body]
+    before = snapshot(world)
+    response = client.post(
+        path,
+        content=urlencode(body).encode(),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+        follow_redirects=False,
+    )
+    assert response.status_code < 500, (path, body[:3], response.text[:500])
+    if 400 <= response.status_code < 500:
+        assert snapshot(world) == before, (path, response.status_code)
+    return response
+
+
+VALID = {"name": "Kari", "email": "kari@example.no", "gender": "female", "birth_year": "1990",
+         "district": "Jar", "consent": "yes"}  # fmt: skip
+SIGNUP = ["name", "email", "gender", "birth_year", "district", "interests", "source", "consent",
+          "website"]  # fmt: skip
+
+
+@FUZZ
+@given(body=fields(SIGNUP), with_csrf=st.booleans())
+@example(body=list(VALID.items()), with_csrf=True)
+@example(body=[*VALID.items(), ("interests", "x" * 1000), ("name", "Two")], with_csrf=True)
+def test_the_sign_up_form(fuzz_site, body, with_csrf) -> None:
+    world, client = fuzz_site
+    response = post(world, client, "/bli-med", body, with_csrf)
+    if response.status_code == 303:  # taken: then it was a whole, valid sign-up
+        given = dict(body)
+        assert given.get("consent") == "yes" or given.get("website")
+    if body == list(VALID.items()):
+        assert response.status_code == 303
+
+
+@FUZZ
+@given(
+    body=fields(["q-aware", "q-worry", "q-ideas", "q-measures", "q-age", "side", "action"]),
+    with_csrf=st.booleans(),
+)
+def test_the_survey_form(fuzz_site, body, with_csrf) -> None:
+    world, client = fuzz_site
+    post(world, client, f"/s/{world.tokens['p1@example.no']}", body, with_csrf)
+
+
+@FUZZ
+@given(body=fields(["choice", "confirm", "List-Unsubscribe"]), with_csrf=st.booleans())
+def test_the_unsubscribe_form(fuzz_site, body, with_csrf) -> None:
+    world, client = fuzz_site
+    post(world, client, world.unsubscribe_path("p2@example.no"), body, with_csrf)
+
+
+@FUZZ
+@given(body=fields(["email"]), with_csrf=st.booleans())
+def test_the_my_data_request_form(fuzz_site, body, with_csrf) -> None:
+    world, client = fuzz_site
+    post(world, client, "/mine-data", body, with_csrf)
+
+
+@FUZZ
+@given(
+    body=fields(["confirm"]),
+    with_csrf=st.booleans(),
+    purpose=st.sampled_from([Purpose.access, Purpose.confirm]),
+    token=st.none() | st.text(max_size=80),
+)
+def test_the_confirm_and_erase_forms(fuzz_site, body, with_csrf, purpose, token) -> None:
+    from datetime import timedelta
+
+    world, client = fuzz_site
+    member = world.people["p0@example.no"]
+    if token is None:
+        token = resident_token(
+            world.key, purpose, member, "p0@example.no", utcnow() + timedelta(hours=1)
+        )
+    path = "/bekreft/" if purpose == Purpose.confirm else "/mine-data/"
+    post(world, client, path + quote(token, safe=""), body, with_csrf)
