@@ -435,16 +435,21 @@ class Site:
         found = await self.store(my_data, self.db, self.key, token)
         if not isinstance(found, Holder):
             return self._outcome(request, "confirm.html", found)
-        if request.url.path.endswith(".json"):
-            return Response(
-                json.dumps(found.data, ensure_ascii=False, indent=2),
-                media_type="application/json; charset=utf-8",
-                headers={
-                    "content-disposition": 'attachment; filename="mine-data.json"',
-                    "cache-control": "no-store",
-                },
-            )
         return self._data_page(request, token, found)
+
+    async def my_data_download(self, request: Request) -> Response:
+        """Everything held, as a JSON file (GDPR article 20)."""
+        found = await self.store(my_data, self.db, self.key, request.path_params["token"])
+        if not isinstance(found, Holder):
+            return self._outcome(request, "confirm.html", found)
+        return Response(
+            json.dumps(found.data, ensure_ascii=False, indent=2),
+            media_type="application/json; charset=utf-8",
+            headers={
+                "content-disposition": 'attachment; filename="mine-data.json"',
+                "cache-control": "no-store",
+            },
+        )
 
     def _data_page(self, request: Request, token: str, found: Holder, status: int = 200, **more):
         return self.render(
@@ -544,7 +549,7 @@ def create_app(db: Database, key: ServerKey, config: WebConfig) -> Guard:
             Route("/personvern", site.privacy),
             Route("/mine-data", site.my_data_request, methods=["GET", "POST"]),
             Route("/mine-data/{token}", site.my_data, methods=["GET", "POST"]),
-            Route("/mine-data/{token}/data.json", site.my_data),
+            Route("/mine-data/{token}/data.json", site.my_data_download),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ],
         exception_handlers={404: site.not_found, 405: site.not_found, 500: site.server_error},

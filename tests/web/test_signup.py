@@ -262,3 +262,21 @@ async def test_the_privacy_notice_names_its_version_and_the_rights(client):
     assert page.status_code == 200
     assert "Versjon 2026-11" in page.text and "Datatilsynet" in page.text
     assert 'href="/mine-data"' in page.text
+
+
+async def test_posts_for_one_address_are_limited_whoever_sends_them(world):
+    import httpx
+
+    from web.app import create_app
+    from web.config import WebConfig
+
+    app = create_app(world.db, world.key, WebConfig(base_url=BASE, posts_per_minute_per_link=3))
+    codes = []
+    for n in range(5):  # from five different addresses, all for the same email
+        transport = httpx.ASGITransport(app=app, client=(f"203.0.113.{n}", 1234))
+        async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
+            codes.append((await post_signup(client, email="Kari@example.no")).status_code)
+    assert codes == [303, 303, 303, 429, 429]
+    other = httpx.ASGITransport(app=app, client=("203.0.113.9", 1234))
+    async with httpx.AsyncClient(transport=other, base_url=BASE) as client:
+        assert (await post_signup(client, email="ola@example.no")).status_code == 303
