@@ -31,6 +31,14 @@ def new_salt() -> str:
     return secrets.token_hex(SALT_BYTES)
 
 
+def new_salts(count: int, size: int = SALT_BYTES) -> list[str]:
+    """`count` random hex strings of `size` bytes each, from one call to the OS's generator
+    (a send draws hundreds of thousands: one call each costs more than the rest of the work)."""
+    pool = secrets.token_bytes(count * size).hex()
+    step = 2 * size
+    return [pool[i : i + step] for i in range(0, len(pool), step)]
+
+
 def invitation_token(key: ServerKey, salt: str) -> str:
     digest = hmac.digest(key.derive("invitation-link"), salt.encode(), "sha256")
     return base64.urlsafe_b64encode(digest[:24]).decode("ascii")  # 192 bits, 32 characters

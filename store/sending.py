@@ -12,7 +12,6 @@ and links as it sends.
 from __future__ import annotations
 
 import html
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,7 +25,7 @@ from . import audit
 from .actors import Actor
 from .db import Database, bulk_insert
 from .errors import NotFound, Refused
-from .links import invitation_token, letter_links, new_salt, token_hash
+from .links import invitation_token, letter_links, new_salts, token_hash
 from .models import (
     Invitation,
     Message,
@@ -114,8 +113,10 @@ def queue_invitations(
         session.flush()
         stored = _store_letters(session, batch, "invitation", letters, mailing)
         invitations, messages = [], []
-        for person_id, email, language in people:
-            salt = new_salt()
+        salts, message_ids = new_salts(len(people)), new_salts(len(people))
+        for (person_id, email, language), salt, unique in zip(
+            people, salts, message_ids, strict=True
+        ):
             invitations.append(
                 dict(
                     participant_id=person_id,
@@ -124,7 +125,9 @@ def queue_invitations(
                 )
             )
             dedupe = f"invite:{survey.id}:{person_id}"
-            messages.append(_message(stored, mailing, dedupe, (person_id, email, language)))
+            messages.append(
+                _message(stored, mailing, dedupe, (person_id, email, language), unique)
+            )
         same = {"survey_id": survey.id, "batch_id": batch.id, "created_at": now}
         _write(session, invitations, messages, {**same, "kind": "invitation"})
         audit.record(
@@ -193,11 +196,11 @@ def queue_reminders(
         session.flush()
         stored = _store_letters(session, batch, "reminder", letters, mailing)
         messages = []
-        for invitation, email, language in rows:
+        for (invitation, email, language), unique in zip(rows, new_salts(len(rows)), strict=True):
             number = invitation.reminders + 1
             dedupe = f"remind:{survey_id}:{invitation.participant_id}:{number}"
             person = (invitation.participant_id, email, language)
-            messages.append(_message(stored, mailing, dedupe, person))
+            messages.append(_message(stored, mailing, dedupe, person, unique))
         ids = [invitation.id for invitation, *_rest in rows]
         for chunk in _chunks(ids):
             session.execute(
@@ -303,15 +306,17 @@ def _message(
     mailing: Mailing,
     dedupe: str,
     person: tuple[int, str | None, str | None],
+    unique: str,
 ) -> dict:
-    """An outbox row for a person (id, email, language), in their language's letter."""
+    """An outbox row for a person (id, email, language), in their language's letter; `unique`
+    (random) makes its Message-ID."""
     person_id, email, language = person
     return dict(
         dedupe_key=dedupe,
         participant_id=person_id,
         letter_id=letters.get(language or "nb") or letters["nb"],
         to_address=email,
-        message_id=f"<{secrets.token_hex(16)}@{mailing.domain}>",
+        message_id=f"<{unique}@{mailing.domain}>",
     )
 
 

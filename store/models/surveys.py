@@ -71,10 +71,11 @@ class Option(SQLModel, table=True):
 
 
 class Invitation(SQLModel, table=True):
+    # The unique (survey, participant) index also serves every lookup by survey alone.
     __table_args__ = (UniqueConstraint("survey_id", "participant_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    survey_id: int = Field(foreign_key="survey.id", index=True, ondelete="CASCADE")
+    survey_id: int = Field(foreign_key="survey.id", ondelete="CASCADE")
     participant_id: int = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
     # HMAC of the personal link's token under the server key; the token itself is never stored.
     token_hash: str = Field(unique=True)

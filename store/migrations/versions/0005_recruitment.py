@@ -1,4 +1,5 @@
-"""recruitment: the channels residents hear of the panel through, each with its sign-up link
+"""recruitment: the channels residents hear of the panel through, each with its sign-up link;
+invitations lose an index by survey that their unique (survey, participant) index makes redundant
 
 Revision ID: 0005
 Revises: 0004
@@ -30,7 +31,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_recruitment_channel")),
         sa.UniqueConstraint("code", name=op.f("uq_recruitment_channel_code")),
     )
+    with op.batch_alter_table("invitation", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_invitation_survey_id"))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("invitation", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_invitation_survey_id"), ["survey_id"], unique=False)
     op.drop_table("recruitment_channel")
