@@ -125,9 +125,7 @@ def queue_invitations(
                 )
             )
             dedupe = f"invite:{survey.id}:{person_id}"
-            messages.append(
-                _message(stored, mailing, dedupe, (person_id, email, language), unique)
-            )
+            messages.append(_message(stored, mailing, dedupe, (person_id, email, language), unique))
         same = {"survey_id": survey.id, "batch_id": batch.id, "created_at": now}
         _write(session, invitations, messages, {**same, "kind": "invitation"})
         audit.record(
