@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
         cli_import,
         cli_population,
         cli_recruit,
+        cli_results,
         cli_send,
         cli_survey,
         cli_web,
@@ -43,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_send.add_commands(commands)
     cli_web.add_commands(commands)
     cli_recruit.add_commands(commands)
+    cli_results.add_commands(commands)
     return parser
 
 
