@@ -99,7 +99,8 @@ def build_demo(db: Database, key: ServerKey, *, seed: int = 2019) -> DemoLogin:
     ]
     _add_participants(db, rng, seed)
     import_population(db, actor=operator, path=BAERUM_POPULATION_CSV, source_note=BAERUM_SOURCE)
-    _add_surveys(db, _staff_actor(db, DEMO_STAFF[1][0]))  # the editor
+    survey_ids = _add_surveys(db, _staff_actor(db, DEMO_STAFF[1][0]))  # the editor
+    _add_answers(db, rng, survey_ids)
     return DemoLogin(DEMO_STAFF[0][0], password, enrolments[0])
 
 
@@ -113,8 +114,9 @@ def _staff_actor(db: Database, username: str) -> Actor:
     return Actor(id=staff.id, username=staff.username, role=Role(staff.role))
 
 
-def _add_surveys(db: Database, editor: Actor) -> None:
+def _add_surveys(db: Database, editor: Actor) -> list[int]:
     """The seed's surveys, read from their YAML files as `panel survey import` reads them."""
+    ids = []
     for path in SURVEY_FILES:
         survey_id = create_survey(db, actor=editor, spec=read_survey_file(path))
         # They ran in 2019: recorded as closed, as they would be now (opening a survey whose
@@ -124,6 +126,108 @@ def _add_surveys(db: Database, editor: Actor) -> None:
             assert survey is not None
             survey.status = SurveyStatus.closed
             session.add(survey)
+        ids.append(survey_id)
+    return ids
+
+
+# How each of the seed's surveys went: (invited, answered). "Våre nettsider" had 18 answers,
+# and the climate survey answers from 68 percent of those it reached.
+TURNOUT = ((60, 45), (40, 18), (300, 204))
+# Free-text answers, by question, in the residents' own words.
+TEXTS = {
+    "notes": ("Jeg bruker skjermleser, så det er fint om dere tester med det.",
+              "Kan bare på ettermiddagen.", "Gjerne digitalt."),
+    "looked_for": ("Åpningstider for gjenbruksstasjonen", "Søknad om byggetillatelse",
+                   "Barnehageopptak", "Kontaktinfo til saksbehandler", "Eiendomsskatt"),
+    "missing": ("Det er vanskelig å finne fram i menyene.", "Søket gir for mange treff.",
+                "Mer informasjon på engelsk.", "Status på saken min."),
+    "worry_most": ("Ekstremvær og flom i Lomma.", "At barna mine skal arve problemene.",
+                   "Tap av natur og skog.", "Tørke og matmangel i verden."),
+    "ideas": ("Flere sykkelveier langs E18.", "Bedre bussforbindelser på tvers av kommunen.",
+              "Ta vare på marka.", "Solceller på alle kommunale bygg.",
+              "Mer informasjon om hva jeg selv kan gjøre."),
+}  # fmt: skip
+
+
+def _add_answers(db: Database, rng: random.Random, survey_ids: list[int]) -> None:
+    """Invitations and responses for the seed's surveys, as they might have gone: drawn from the
+    active panel, answered over the weeks each survey was open."""
+    from sqlmodel import select
+
+    from .models import Answer, Invitation, Response
+    from .reference import age_band
+    from .surveys import load_spec
+
+    with db.write() as session:
+        people = list(
+            session.exec(select(Participant).where(Participant.status == ParticipantStatus.active))
+        )
+        for survey_id, (invited, answered) in zip(survey_ids, TURNOUT, strict=True):
+            survey = session.get(Survey, survey_id)
+            assert survey is not None and survey.opens_at and survey.closes_at
+            spec = load_spec(session, survey)
+            chosen = rng.sample(people, min(invited, len(people)))
+            answering = set(rng.sample(range(len(chosen)), min(answered, len(chosen))))
+            span = (survey.closes_at - survey.opens_at).total_seconds()
+            for n, person in enumerate(chosen):
+                sent = survey.opens_at
+                invitation = Invitation(survey_id=survey_id, participant_id=person.id or 0,
+                                        token_hash=f"demo:{survey_id}:{person.id}",
+                                        sent_at=sent, created_at=sent)  # fmt: skip
+                session.add(invitation)
+                if n not in answering:
+                    continue
+                when = survey.opens_at + timedelta(seconds=span * rng.random() ** 2)
+                if survey.anonymous:  # the day only, as the residents' pages keep it
+                    when = when.replace(hour=0, minute=0, second=0, microsecond=0)
+                invitation.started_at = invitation.completed_at = when
+                session.flush()
+                response = Response(
+                    survey_id=survey_id,
+                    invitation_id=None if survey.anonymous else invitation.id,
+                    participant_id=None if survey.anonymous else person.id,
+                    age_band=age_band(person.birth_year, when.year),
+                    gender=person.gender,
+                    district=person.district,
+                    submitted_at=when,
+                )
+                session.add(response)
+                session.flush()
+                session.add_all(
+                    Answer(response_id=response.id or 0, **values) for values in _answers(spec, rng)
+                )
+
+
+def _answers(spec, rng: random.Random) -> list[dict]:
+    """One resident's answers: every question asked given the earlier answers, optional ones
+    now and then left out; earlier options a little likelier, as in real surveys."""
+    from .survey_spec import visible
+
+    given: dict = {}
+    rows: list[dict] = []
+    for question in spec.questions:
+        if question not in visible(spec, given) or (not question.required and rng.random() < 0.1):
+            continue
+        if question.kind == "single":
+            weights = range(len(question.options) + 1, 1, -1)
+            option = rng.choices(question.options, weights=weights)[0]
+            given[question.key] = option.label
+            rows.append({"question_id": question.id, "option_id": option.id})
+        elif question.kind == "multiple":
+            picked = [o for o in question.options if rng.random() < 0.4] or question.options[:1]
+            given[question.key] = [o.label for o in picked]
+            rows += [{"question_id": question.id, "option_id": o.id} for o in picked]
+        elif question.kind in ("scale", "number"):
+            low, high = question.min_value or 0, question.max_value or 10
+            value = round(rng.triangular(low, high, high - (high - low) / 3))
+            value = low + round((value - low) * 0.5) if question.kind == "number" else value
+            given[question.key] = value
+            rows.append({"question_id": question.id, "number_value": value})
+        else:
+            text = rng.choice(TEXTS.get(question.key, ("Ingen kommentar.",)))
+            given[question.key] = text
+            rows.append({"question_id": question.id, "text_value": text})
+    return rows
 
 
 def _add_participants(db: Database, rng: random.Random, seed: int) -> None:

@@ -65,6 +65,22 @@ def test_demo_panel(db, key):
     assert klima.question("ideas").show_if == {"aware": ["Ja"]}
     assert klima.question("worry_most").show_if == {"worry": ["4", "5"]}
 
+    # The surveys carry answers: the climate survey from 68 percent of those it reached.
+    from store.results import survey_results
+
+    results = {r.title: survey_results(db, actor=Actor.operator(), survey_id=r.id) for r in rows}
+    klima_results = results["Klima i Bærum"]
+    assert klima_results.progress.rate == 0.68 and klima_results.responses == 204
+    assert results["Våre nettsider"].responses == 18
+    assert results["Bli med og test Min side"].responses == 45
+    by_key = {q.key: q for q in klima_results.questions}
+    assert by_key["aware"].respondents == 204  # required: everyone answered it
+    shown = [s.count for s in by_key["aware"].shares]
+    assert all(c is not None for c in shown) and sum(shown) == 204
+    ideas = by_key["ideas"].texts
+    aware_yes = by_key["aware"].shares[0].count
+    assert 0 < ideas <= aware_yes  # asked only of those who know the strategy
+
     code = pyotp.TOTP(demo_totp_secret(db, key, username=login.username)).now()
     actor = authenticate(db, key, username=login.username, password=login.password, code=code)
     assert actor.role == "admin"
