@@ -13,7 +13,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, distinct, func, select
@@ -223,7 +223,7 @@ def survey_results(
         mine = _responses(survey_id, subgroup)
         responses = session.execute(select(func.count()).select_from(Response).where(mine))
         total = responses.scalar_one()
-        questions = _questions(session, spec, mine, k)
+        questions = _questions(session, spec, mine if subgroup else None, k)
         progress = _progress(session, survey_id)
     return Results(survey_id, spec.title, survey.anonymous, k, subgroup, protect_total(total, k),
                    progress,
@@ -323,36 +323,35 @@ def _responses(survey_id: int, subgroup: Subgroup) -> ColumnElement[bool]:
 
 
 def _questions(
-    session: Session, spec: SurveySpec, mine: ColumnElement[bool], k: int
+    session: Session, spec: SurveySpec, mine: ColumnElement[bool] | None, k: int
 ) -> list[QuestionResult]:
-    in_mine = col(Answer.response_id).in_(select(Response.id).where(mine))
-    respondents = dict(
-        session.execute(
-            select(Answer.question_id, func.count(distinct(Answer.response_id)))
-            .where(in_mine)
-            .group_by(Answer.question_id)
-        ).all()
-    )
-    choices: dict[int, dict[int, int]] = {}
-    for question_id, option_id, count in session.execute(
-        select(Answer.question_id, Answer.option_id, func.count())
-        .where(in_mine, col(Answer.option_id).is_not(None))
-        .group_by(Answer.question_id, Answer.option_id)
-    ):
-        choices.setdefault(question_id, {})[option_id] = count
-    numbers: dict[int, Counter[float]] = {}
-    for question_id, value, count in session.execute(
-        select(Answer.question_id, Answer.number_value, func.count())
-        .where(in_mine, col(Answer.number_value).is_not(None))
-        .group_by(Answer.question_id, Answer.number_value)
-    ):
-        numbers.setdefault(question_id, Counter())[value] = count
+    """Every question's counts: a GROUP BY per question on its own answers (by option, or by
+    value), which the index on the question reaches directly; and for multiple choice, the only
+    kind with more than one answer row per respondent, the respondents too."""
+    subgroup = col(Answer.response_id).in_(select(Response.id).where(mine))
     found = []
     for question in spec.questions:
         assert question.id is not None
-        answered = respondents.get(question.id, 0)
-        chosen, values = choices.get(question.id, {}), numbers.get(question.id, Counter())
-        found.append(_question(question, answered, chosen, values, k))
+        where = [Answer.question_id == question.id, *([subgroup] if mine is not None else [])]
+        value = Answer.option_id if question.kind in ("single", "multiple") else Answer.number_value
+        chosen: dict[int, int] = {}
+        values: Counter[float] = Counter()
+        total = 0
+        for key, count in session.execute(
+            select(value, func.count()).where(*where).group_by(value)
+        ):
+            total += count
+            if key is None:
+                continue
+            if question.kind in ("single", "multiple"):
+                chosen[key] = count
+            else:
+                values[key] = count
+        if question.kind == "multiple":
+            total = session.execute(
+                select(func.count(distinct(Answer.response_id))).where(*where)
+            ).scalar_one()
+        found.append(_question(question, total, chosen, values, k))
     return found
 
 
@@ -410,13 +409,26 @@ def _progress(session: Session, survey_id: int) -> Progress:
         )
     ).scalar_one()
     days: Counter[date] = Counter()
+    hour = _hour(session, Response.submitted_at)
     for moment, count in session.execute(
-        select(Response.submitted_at, func.count())
-        .where(Response.survey_id == survey_id)
-        .group_by(Response.submitted_at)
+        select(hour, func.count()).where(Response.survey_id == survey_id).group_by(hour)
     ):
-        days[moment.astimezone(LOCAL).date()] += count
+        days[_local_day(moment)] += count
     return Progress(invited, delivered, undeliverable, started, completed, sorted(days.items()))
+
+
+def _hour(session: Session, column):
+    """The UTC hour a time falls in, computed in the database: answers a day are counted in
+    Norwegian days, and a day in Norway begins at a whole hour of UTC."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.substr(column, 1, 13)  # stored as "YYYY-MM-DD HH:MM:SS…"
+    return func.date_trunc("hour", column)
+
+
+def _local_day(moment: str | datetime) -> date:
+    if isinstance(moment, str):
+        moment = datetime.strptime(moment[:13], "%Y-%m-%d %H").replace(tzinfo=UTC)
+    return moment.astimezone(LOCAL).date()
 
 
 def _group_column(dimension: str):

@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, UniqueConstraint
+from sqlalchemy import JSON, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from ._fields import Moment, created_at, moment
@@ -115,9 +115,16 @@ class Response(SQLModel, table=True):
 class Answer(SQLModel, table=True):
     """One value: a chosen option (one row per option for multiple choice), a number or a text."""
 
+    # Results count a question's answers by option or by value, and the respondents of a
+    # multiple-choice question: each from an index alone, in its order, without the table.
+    __table_args__ = (
+        Index("ix_answer_results", "question_id", "option_id", "number_value", "response_id"),
+        Index("ix_answer_respondents", "question_id", "response_id"),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     response_id: int = Field(foreign_key="response.id", index=True, ondelete="CASCADE")
-    question_id: int = Field(foreign_key="question.id", index=True, ondelete="CASCADE")
+    question_id: int = Field(foreign_key="question.id", ondelete="CASCADE")
     option_id: int | None = Field(default=None, foreign_key="option.id", ondelete="CASCADE")
     number_value: float | None = None
     text_value: str | None = None

@@ -1,5 +1,7 @@
 """recruitment: the channels residents hear of the panel through, each with its sign-up link;
-invitations lose an index by survey that their unique (survey, participant) index makes redundant
+invitations lose an index by survey that their unique (survey, participant) index makes redundant;
+answers are indexed for results (by question, option, value and response; by question and
+response) instead of by question alone
 
 Revision ID: 0005
 Revises: 0004
@@ -33,9 +35,23 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("invitation", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_invitation_survey_id"))
+    with op.batch_alter_table("answer", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_answer_question_id"))
+        batch_op.create_index(
+            "ix_answer_results",
+            ["question_id", "option_id", "number_value", "response_id"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_answer_respondents", ["question_id", "response_id"], unique=False
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("answer", schema=None) as batch_op:
+        batch_op.drop_index("ix_answer_respondents")
+        batch_op.drop_index("ix_answer_results")
+        batch_op.create_index(batch_op.f("ix_answer_question_id"), ["question_id"], unique=False)
     with op.batch_alter_table("invitation", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_invitation_survey_id"), ["survey_id"], unique=False)
     op.drop_table("recruitment_channel")
