@@ -27,6 +27,7 @@ from .errors import Invalid, PanelError
 from .models import Answer, Option, Question, Response
 from .results import DEFAULT_K, QuestionResult, Results, survey_results
 from .roles import Role
+from .weighting import WeightedShare, Weighting, survey_weighting, weighted_shares
 
 FORMATS = ("md", "csv", "xlsx")
 LOCAL = ZoneInfo("Europe/Oslo")
@@ -43,6 +44,9 @@ WORDS = {
         "note": "Tall fra færre enn {k} personer er skjult («færre enn {k}»), sammen med så mange "
                 "andre at de ikke kan regnes ut, slik at ingen kan kjennes igjen.",
         "multiple": "Flere svar mulig: andelene er av dem som svarte på spørsmålet.",
+        "weighted": "Vektet",
+        "weights": "«Vektet» viser andelene slik de ville vært om de som svarte, hadde fordelt seg "
+                   "på alder, kjønn og bosted som innbyggerne i kommunen (effektivt utvalg: {n}).",
     },
     "en": {
         "answers": "Answer", "count": "Count", "share": "Share", "hidden": "fewer than {k}",
@@ -53,6 +57,10 @@ WORDS = {
         "note": "Figures from fewer than {k} people are hidden (“fewer than {k}”), with enough "
                 "others that they cannot be worked out, so that no one can be recognised.",
         "multiple": "More than one answer possible: shares are of those who answered.",
+        "weighted": "Weighted",
+        "weights": "“Weighted” gives the shares as they would be if those who answered were spread "
+                   "over age, gender and district as the municipality's residents are (effective "
+                   "sample: {n}).",
     },
 }  # fmt: skip
 
@@ -76,9 +84,15 @@ def export_results(
     if fmt in ("csv",) or (fmt == "xlsx" and actor.role != Role.analyst):
         actor.require(Role.admin, Role.editor)  # the responses themselves
     results = survey_results(db, actor=actor, survey_id=survey_id, k=k)
+    weighting = survey_weighting(db, actor=actor, survey_id=survey_id)
+    weighted = (
+        weighted_shares(db, actor=actor, survey_id=survey_id, weighting=weighting, k=k)
+        if weighting is not None and weighting.raked
+        else {}
+    )
     text: str | None = None
     if fmt == "md":
-        text = markdown_report(results, language)
+        text = markdown_report(results, language, weighted, weighting)
         if path is not None:
             _write(path, text.encode("utf-8"))
     elif fmt == "csv":
@@ -112,9 +126,16 @@ def codebook_path(path: Path) -> Path:
 # Markdown -------------------------------------------------------------------------------------
 
 
-def markdown_report(results: Results, language: str = "nb") -> str:
-    """The report as published: the response rate, then each question's protected figures."""
+def markdown_report(
+    results: Results,
+    language: str = "nb",
+    weighted: dict[str, list[WeightedShare]] | None = None,
+    weighting: Weighting | None = None,
+) -> str:
+    """The report as published: the response rate, then each question's protected figures,
+    with the shares weighted to the population beside them when there are weights."""
     words = WORDS[language]
+    weighted = weighted or {}
     lines = [f"# {results.title}", ""]
     progress = results.progress
     if results.responses is None:
@@ -126,27 +147,39 @@ def markdown_report(results: Results, language: str = "nb") -> str:
             summary += f", {rate}"
         lines.append(summary[0].upper() + summary[1:] + ".")
     lines += ["", words["note"].format(k=results.k), ""]
+    if weighted and weighting is not None:
+        effective = _number(round(weighting.effective_n), language)
+        lines += [words["weights"].format(n=effective), ""]
     for number, question in enumerate(results.questions, 1):
         lines += [f"## {number}. {question.text}", ""]
-        lines += _question_lines(question, results.k, words, language)
+        lines += _question_lines(question, results.k, words, language, weighted.get(question.key))
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _question_lines(question: QuestionResult, k: int, words: dict, language: str) -> list[str]:
+def _question_lines(
+    question: QuestionResult,
+    k: int,
+    words: dict,
+    language: str,
+    weighted: list[WeightedShare] | None = None,
+) -> list[str]:
     if question.respondents is None:
         return [words["fewer"].format(k=k) + "."]
     if question.kind == "text":
         return [words["texts"].format(n=_number(question.texts, language))]
     lines = []
     if question.shares:
-        lines += [f"| {words['answers']} | {words['count']} | {words['share']} |",
-                  "|---|---:|---:|"]  # fmt: skip
-        for share in question.shares:
+        heads = [words["answers"], words["count"], words["share"]]
+        heads += [words["weighted"]] if weighted else []
+        lines += ["| " + " | ".join(heads) + " |", "|---" + "|---:" * (len(heads) - 1) + "|"]
+        for n, share in enumerate(question.shares):
             hidden = words["hidden"].format(k=k)
             count = hidden if share.count is None else _number(share.count, language)
-            part = "–" if share.share is None else _percent(share.share, language)
-            lines.append(f"| {_cell(share.label)} | {count} | {part} |")
+            cells = [_cell(share.label), count, _share(share.share, language)]
+            if weighted:
+                cells.append(_share(weighted[n].share, language))
+            lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
         if question.kind == "multiple":
             lines += [words["multiple"], ""]
@@ -160,6 +193,10 @@ def _question_lines(question: QuestionResult, k: int, words: dict, language: str
         template = words["mean"] if question.kind == "scale" else words["range"]
         lines.append(template.format(**figures) + ".")
     return lines or [words["fewer"].format(k=k) + "."]
+
+
+def _share(share: float | None, language: str) -> str:
+    return "–" if share is None else _percent(share, language)
 
 
 def _cell(text: str) -> str:

@@ -78,3 +78,18 @@ def test_xlsx_has_a_summary_and_the_responses_for_editors_only(db, tmp_path) -> 
     with pytest.raises(PermissionDenied):
         export_results(db, actor=ANALYST, survey_id=survey_id, fmt="csv", path=tmp_path / "c.csv")
     assert not (tmp_path / "c.csv").exists()
+
+
+def test_the_report_puts_weighted_shares_beside_the_others(db) -> None:
+    from store.weighting import survey_weighting, weighted_shares
+    from tests.store.test_weighting import load_population
+
+    survey_id, _rows = generate(db, 200)
+    load_population(db)
+    weighting = survey_weighting(db, actor=ANALYST, survey_id=survey_id)
+    shares = weighted_shares(db, actor=ANALYST, survey_id=survey_id, weighting=weighting)
+    text = export_results(db, actor=ANALYST, survey_id=survey_id, fmt="md")
+    assert "| Svar | Antall | Andel | Vektet |" in text
+    assert f"effektivt utvalg: {round(weighting.effective_n)}" in text
+    ja = shares["aware"][0].share
+    assert re.search(rf"\| Ja \| \d+ \| \d+\u00a0% \| {round(ja * 100)}\u00a0% \|", text), text
