@@ -102,7 +102,7 @@ class QuestionResult:
     respondents: Cell  # who answered it
     shares: list[Share] = field(default_factory=list)  # choices and scale points
     summary: NumberSummary | None = None  # scales and numbers; None when too few
-    texts: int = 0  # free-text answers given
+    texts: Cell = 0  # free-text answers given (None: too few to say)
 
 
 @dataclass(frozen=True)
@@ -172,6 +172,15 @@ def protect(matrix: list[list[int]], k: int, row_totals: list[int] | None = None
     extended = [[*row, total] for row, total in zip(matrix, totals, strict=True)]
     extended.append([*(sum(column) for column in zip(*matrix, strict=True)), sum(totals)])
     hidden = [[0 < v < k for v in row] for row in extended]
+    # A group too small to show hides all it holds, zeros too: with its total hidden, its zeros
+    # would say where its few answers went. So does an option chosen by too few.
+    for r, row in enumerate(extended):
+        if 0 < row[-1] < k:
+            hidden[r] = [True] * len(row)
+    for c in range(len(extended[0])):
+        if 0 < extended[-1][c] < k:
+            for flags in hidden:
+                flags[c] = True
     changed = True
     while changed:
         changed = False
@@ -361,7 +370,7 @@ def _question(
     shown_n = protect_total(answered, k)
     if question.kind == "text":
         return QuestionResult(question.key, question.text, question.kind, shown_n,
-                              texts=answered)  # fmt: skip
+                              texts=shown_n)  # fmt: skip
     if question.kind in ("single", "multiple"):
         counts = [chosen.get(option.id or 0, 0) for option in question.options]
         labels = question.labels

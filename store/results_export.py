@@ -167,7 +167,7 @@ def _question_lines(
     if question.respondents is None:
         return [words["fewer"].format(k=k) + "."]
     if question.kind == "text":
-        return [words["texts"].format(n=_number(question.texts, language))]
+        return [words["texts"].format(n=_number(question.texts or 0, language))]
     lines = []
     if question.shares:
         heads = [words["answers"], words["count"], words["share"]]
@@ -327,7 +327,7 @@ def _xlsx(results: Results, data: tuple[list[str], list[list[str]]] | None, lang
             s = question.summary
             summary.append(["n", s.n, None, "mean", s.mean, "median", s.median])
         if question.kind == "text":
-            summary.append([words["texts"].format(n=question.texts)])
+            summary.append([words["texts"].format(n=question.texts or 0)])
     if data is not None:
         header, rows = data
         sheet = book.create_sheet("Svar" if language == "nb" else "Responses")

@@ -75,6 +75,9 @@ SECTIONS: dict[str, Section] = {
                 N_("Preview survey"), N_("The selected survey as residents see it"), "preview"
             ),
             SectionAction(
+                N_("Results"), N_("The selected survey's answers, broken down"), "results", EVERYONE
+            ),
+            SectionAction(
                 N_("Duplicate survey"),
                 N_("A new draft from the selected survey"),
                 "duplicate",

@@ -290,3 +290,10 @@ def test_no_row_or_column_of_a_table_gives_its_hidden_cell_away(rows, k) -> None
         assert all(cell is None or cell == v for cell, v in zip(line, values, strict=True))
         assert all(cell is None for cell, v in zip(line, values, strict=True) if 0 < v < k)
         assert [cell is None for cell in line].count(True) != 1
+
+
+def test_a_group_too_small_to_show_hides_its_zeros_too() -> None:
+    table = protect([[0, 0, 2], [9, 8, 7], [6, 0, 5]], 5)
+    assert table.cells[0] == [None, None, None] and table.row_totals[0] is None
+    cells, total = protect_line([0, 3, 0], 5)
+    assert cells == [None, None, None] and total is None

@@ -503,3 +503,21 @@ def test_make_a_recruitment_channel_and_see_its_qr_code(demo_home, tmux_session)
     session.send("Escape")
     table = session.wait_for(re.compile(r"Stand Sandvika\s+stand-sandvika\s+0\s+0"))
     assert "Traceback" not in table
+
+
+def test_read_the_climate_surveys_results(demo_home, tmux_session):
+    session = tmux_session(demo_env(demo_home, PANEL_LANGUAGE="en"))
+    secret = start_demo(session, width=100, height=40)
+    session.wait_for(TITLE_EN)
+    log_in(session, "demo", demo_password(demo_home), pyotp.TOTP(secret).now())
+    session.wait_for("Logged in as demo")
+    session.send("F4")
+    session.wait_for("Klima i Bærum")  # the newest survey, on the first row
+    session.send("R")
+    screen = session.wait_for("Answers from 68")
+    assert "Results: Klima i Bærum" in screen and "Responses: 204" in screen
+    assert "Kjenner du til kommunens klimastrategi?" in screen
+    session.send("b")
+    assert "gender" in session.wait_for("Broken down by gender")
+    session.send("Escape")
+    session.wait_for("Klima i Bærum")

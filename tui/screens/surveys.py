@@ -53,6 +53,7 @@ class SurveysScreen(PanelScreen):
         Binding("enter", "edit", _("Edit"), id="surveys-edit"),
         Binding("n", "add", _("New"), id="surveys-new"),
         Binding("v", "preview", _("Preview"), id="surveys-preview"),
+        Binding("R", "results", _("Results"), id="surveys-results"),
         Binding("o", "open_survey", _("Open"), id="surveys-open"),
         Binding("c", "close_survey", _("Close"), id="surveys-close"),
         Binding("A", "archive_survey", _("Archive"), id="surveys-archive", show=False),
@@ -68,6 +69,8 @@ class SurveysScreen(PanelScreen):
     def __init__(self) -> None:
         super().__init__()
         self.rows: dict[int, object] = {}
+        self.loaded = False
+        self.waiting: str | None = None  # an action asked for before the list had loaded
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -126,6 +129,10 @@ class SurveysScreen(PanelScreen):
         self.query_one("#hint").display = not rows
         if keep is not None and str(keep) in table.rows:
             table.move_cursor(row=table.get_row_index(str(keep)))
+        self.loaded = True
+        if self.waiting is not None:
+            action, self.waiting = self.waiting, None
+            self.call_after_refresh(self.run_action, action)
 
     def selected(self) -> int | None:
         table = self.query_one("#surveys", DataTable)
@@ -172,6 +179,22 @@ class SurveysScreen(PanelScreen):
             lambda backend: get_survey(backend.db, actor=self.actor, survey_id=survey_id),
             lambda detail: self.app.push_screen(SurveyPreview(detail.spec)),
         )
+
+    def action_results(self) -> None:
+        from .results import ResultsScreen
+
+        survey_id = self.selected()
+        if survey_id is None:
+            if not self.loaded:  # from the palette, before the list is in
+                self.waiting = "results"
+            return
+        row = self.rows.get(survey_id)
+        if getattr(row, "status", None) == "draft":
+            draft = _("“{title}” is a draft: it has no answers yet.")
+            self.notify(draft.format(title=self._title(survey_id)), severity="warning")
+            return
+        live = getattr(row, "status", None) == "open"
+        self.app.push_screen(ResultsScreen(survey_id, self._title(survey_id), live=live))
 
     def action_open_survey(self) -> None:
         self.move("open")
