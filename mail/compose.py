@@ -22,7 +22,7 @@ from store.sending import Letter
 from store.signup import ACCESS_HOURS, CONFIRM_DAYS, Emails
 
 LANGUAGES = ("nb", "en")
-KINDS = ("invitation", "reminder", "confirmation", "member-notice", "access")
+KINDS = ("invitation", "reminder", "follow-up", "confirmation", "member-notice", "access")
 LINK_HINT = {
     "nb": "Virker ikke knappen? Kopier denne lenken til nettleseren:",
     "en": "If the button does not work, copy this link into your browser:",
@@ -135,3 +135,11 @@ def resident_emails(language: str, *, municipality: str, mail_from: str, base_ur
         mail_from=mail_from,
         base_url=base_url,
     )
+
+
+def follow_up_letters(*, title: str, mail_from: str) -> dict[str, Letter]:
+    """The email that tells those who took part what came of a survey, in every language."""
+    return {
+        language: letter("follow-up", language, title=title, sender=sender_name(mail_from))
+        for language in LANGUAGES
+    }

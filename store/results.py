@@ -281,9 +281,16 @@ def breakdown(
                      table.column_totals, k)  # fmt: skip
 
 
+@dataclass(frozen=True)
+class TextAnswer:
+    id: int
+    text: str
+    quoted: bool  # chosen for the published report
+
+
 def text_answers(
     db: Database, *, actor: Actor, survey_id: int, question: str, search: str = ""
-) -> list[str]:
+) -> list[TextAnswer]:
     """The free-text answers to a question, newest first, those containing `search` if given.
     Staff read them to pick quotes; they carry no name. Not for analysts, who get aggregates
     only: a sentence can say who wrote it."""
@@ -294,13 +301,13 @@ def text_answers(
         if asked is None or asked.kind != "text":
             raise NotFound(f"the survey has no free-text question {question!r}")
         query = (
-            select(Answer.text_value)
+            select(Answer.id, Answer.text_value, Answer.quoted)
             .where(Answer.question_id == asked.id, col(Answer.text_value).is_not(None))
             .order_by(col(Answer.id).desc())
         )
-        texts = [text for text in session.execute(query).scalars() if text]
+        texts = [TextAnswer(i, text, quoted) for i, text, quoted in session.execute(query) if text]
     needle = search.casefold().strip()
-    return [t for t in texts if needle in t.casefold()] if needle else texts
+    return [t for t in texts if needle in t.text.casefold()] if needle else texts
 
 
 # Helpers ------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from .models import (
     MessageStatus,
     Participant,
     ParticipantStatus,
+    Response,
     SendBatch,
     Survey,
     SurveyStatus,
@@ -271,12 +272,17 @@ def _people(session: Session, ids: list[int]) -> list[tuple[int, str, str]]:
 
 
 def _store_letters(
-    session: Session, batch: SendBatch, kind: str, letters: dict[str, Letter], mailing: Mailing
+    session: Session,
+    batch: SendBatch,
+    kind: str,
+    letters: dict[str, Letter],
+    mailing: Mailing,
+    link: str | None = None,
 ) -> dict[str, int]:
-    """The send's letters, one row per language, their links as templates; their ids by
-    language."""
+    """The send's letters, one row per language, their links as templates (or `link` for all,
+    when it is not a personal one); their ids by language."""
     survey, unsubscribe = letter_links(mailing.base_url)
-    links = {LINK: survey, UNSUBSCRIBE: unsubscribe}
+    links = {LINK: link or survey, UNSUBSCRIBE: unsubscribe}
     ids = {}
     for language, letter in letters.items():
         row = LetterRow(
@@ -297,6 +303,51 @@ def _store_letters(
         assert row.id is not None
         ids[language] = row.id
     return ids
+
+
+def queue_followups(
+    session: Session,
+    *,
+    actor: Actor,
+    survey: Survey,
+    letters: dict[str, Letter],
+    mailing: Mailing,
+    link: str,
+) -> int:
+    """In the caller's transaction: an email to everyone who answered `survey` (or, for an
+    anonymous one, whom it invited: who answered is not known) saying what came of it, with
+    `link` to the published results. Each person gets it once, however often it is called;
+    returns how many were queued now."""
+    if survey.anonymous:
+        ids = select(Invitation.participant_id).where(Invitation.survey_id == survey.id)
+    else:
+        ids = select(Response.participant_id).where(
+            Response.survey_id == survey.id, col(Response.participant_id).is_not(None)
+        )
+    chosen = sorted({i for i in session.exec(ids) if i is not None})
+    done = set(
+        session.exec(
+            select(Message.participant_id).where(
+                Message.survey_id == survey.id, Message.kind == "follow-up"
+            )
+        )
+    )
+    people = [p for p in _people(session, chosen) if p[0] not in done]
+    if not people:
+        return 0
+    batch = SendBatch(survey_id=survey.id, kind="follow-up", size=len(people),
+                      created_by=actor.id, created_by_name=actor.username)  # fmt: skip
+    session.add(batch)
+    session.flush()
+    stored = _store_letters(session, batch, "follow-up", letters, mailing, link=link)
+    messages = [
+        _message(stored, mailing, f"followup:{survey.id}:{person[0]}", person, unique)
+        for person, unique in zip(people, new_salts(len(people)), strict=True)
+    ]
+    now = utcnow()
+    _write(session, [], messages, {"survey_id": survey.id, "batch_id": batch.id,
+                                   "created_at": now, "kind": "follow-up"})  # fmt: skip
+    return len(messages)
 
 
 def _message(

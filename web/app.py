@@ -41,6 +41,7 @@ from store.answering import (
 )
 from store.db import Database
 from store.errors import Invalid
+from store.publishing import published, report
 from store.residents import Choice, choose, member
 from store.secrets import ServerKey
 from store.signup import (
@@ -100,6 +101,8 @@ class Site:
             lstrip_blocks=True,
         )
         self.env.filters["moment"] = _moment
+        self.env.filters["day"] = _day
+        self.env.filters["decimal"] = _decimal
         self.per_client = RateLimiter(config.posts_per_minute_per_client)
         self.per_link = RateLimiter(config.posts_per_minute_per_link)
         self.emails = {
@@ -478,6 +481,19 @@ class Site:
             return self._outcome(request, "confirm.html", erased)
         return self.render(request, "mydata_erased.html")
 
+    # Results ------------------------------------------------------------------------------
+
+    async def results_list(self, request: Request) -> Response:
+        return self.render(
+            request, "results_list.html", reports=await self.store(published, self.db)
+        )
+
+    async def results_report(self, request: Request) -> Response:
+        found = await self.store(report, self.db, _int(request.path_params["survey"], 0))
+        if found is None:
+            return self.render(request, "link.html", 404, state="unknown")
+        return self.render(request, "results_report.html", report=found)
+
     async def not_found(self, request: Request, exc: Exception) -> Response:
         return self.render(request, "link.html", 404, state="unknown")
 
@@ -514,6 +530,17 @@ def _moment(value: str | None) -> str:
     return moment.astimezone(LOCAL_TIME).strftime("%d.%m.%Y %H:%M")
 
 
+def _day(value: datetime | None) -> str:
+    return value.astimezone(LOCAL_TIME).strftime("%d.%m.%Y") if value else ""
+
+
+def _decimal(value: float | None, language: str = "nb") -> str:
+    if value is None:
+        return "–"
+    text = f"{value:.1f}".removesuffix(".0")
+    return text.replace(".", ",") if language == "nb" else text
+
+
 def _survey_context(sheet, page, answers: dict, errors: dict | None = None) -> dict[str, Any]:
     return {
         "spec": sheet.spec,
@@ -547,6 +574,8 @@ def create_app(db: Database, key: ServerKey, config: WebConfig) -> Guard:
             Route("/bli-med/sendt", site.signup_sent),
             Route("/bekreft/{token}", site.confirm, methods=["GET", "POST"]),
             Route("/personvern", site.privacy),
+            Route("/resultater", site.results_list),
+            Route("/resultater/{survey}", site.results_report),
             Route("/mine-data", site.my_data_request, methods=["GET", "POST"]),
             Route("/mine-data/{token}", site.my_data, methods=["GET", "POST"]),
             Route("/mine-data/{token}/data.json", site.my_data_download),

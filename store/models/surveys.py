@@ -39,6 +39,9 @@ class Survey(SQLModel, table=True):
     max_reminders: int = 1
     # Raised by every save; a save that read an older number lost a race and is refused.
     version: int = 1
+    # "What we learned and what happens next", published with the results for everyone to read.
+    learned: str | None = None
+    results_published_at: Moment = moment()
     created_by: int | None = Field(default=None, foreign_key="staff.id", ondelete="SET NULL")
     created_at: datetime = created_at()
     updated_at: Moment = moment()
@@ -128,3 +131,5 @@ class Answer(SQLModel, table=True):
     option_id: int | None = Field(default=None, foreign_key="option.id", ondelete="CASCADE")
     number_value: float | None = None
     text_value: str | None = None
+    # A free-text answer staff chose to quote in the published report.
+    quoted: bool = False

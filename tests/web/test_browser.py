@@ -250,3 +250,33 @@ def test_the_sign_up_form_by_keyboard_alone_and_at_320_pixels(site, browser) -> 
     for url in ("/personvern", "/mine-data"):
         page.goto(f"{live.url}{url}")
         assert page.evaluate("document.documentElement.scrollWidth") <= 320, url
+
+
+def test_the_results_pages_pass_axe_and_reflow(sqlite_db, key, browser) -> None:
+    from types import SimpleNamespace
+
+    from sqlalchemy import update
+
+    from mail.compose import follow_up_letters
+    from store.models import Participant
+    from store.publishing import publish_results
+    from store.sending import Mailing
+    from store.surveys import set_survey_status
+    from tests.store.test_results import ADMIN, generate
+
+    survey_id, _rows = generate(sqlite_db, 40)
+    with sqlite_db.write() as session:
+        session.execute(update(Participant).values(email=Participant.email_key))
+    set_survey_status(sqlite_db, actor=ADMIN, survey_id=survey_id, status="closed")
+    mailing = Mailing("Panel <panel@example.no>", "https://panel.example")
+    publish_results(sqlite_db, actor=ADMIN, survey_id=survey_id, learned="Vi lærte mye.",
+                    letters=follow_up_letters(title="Klima", mail_from=mailing.mail_from),
+                    mailing=mailing)  # fmt: skip
+    with LiveSite(SimpleNamespace(db=sqlite_db, key=key)) as live:  # type: ignore[arg-type]
+        page = browser.new_page()
+        for url in ("/resultater", f"/resultater/{survey_id}", f"/resultater/{survey_id}?lang=en"):
+            page.goto(f"{live.url}{url}")
+            check(page, url)
+        narrow = browser.new_page(viewport={"width": 320, "height": 640})
+        narrow.goto(f"{live.url}/resultater/{survey_id}")
+        assert narrow.evaluate("document.documentElement.scrollWidth") <= 320
