@@ -101,6 +101,7 @@ def build_demo(db: Database, key: ServerKey, *, seed: int = 2019) -> DemoLogin:
     import_population(db, actor=operator, path=BAERUM_POPULATION_CSV, source_note=BAERUM_SOURCE)
     survey_ids = _add_surveys(db, _staff_actor(db, DEMO_STAFF[1][0]))  # the editor
     _add_answers(db, rng, survey_ids)
+    _publish_climate(db, survey_ids[-1])
     return DemoLogin(DEMO_STAFF[0][0], password, enrolments[0])
 
 
@@ -196,6 +197,39 @@ def _add_answers(db: Database, rng: random.Random, survey_ids: list[int]) -> Non
                 session.add_all(
                     Answer(response_id=response.id or 0, **values) for values in _answers(spec, rng)
                 )
+
+
+LEARNED = (
+    "Sju av ti som svarte, kjenner til klimastrategien, og de fleste er bekymret for "
+    "klimaendringene. Bedre kollektivtilbud og tryggere sykkelveier er tiltakene flest vil ha.\n\n"
+    "Svarene er lagt fram for formannskapet. I 2020 prioriterer kommunen sykkelveien langs "
+    "Griniveien og flere bussavganger på tvers av kommunen, og vi kommer tilbake til panelet "
+    "med en ny undersøkelse om ett år."
+)
+
+
+def _publish_climate(db: Database, survey_id: int) -> None:
+    """The climate survey's results as the municipality published them in December 2019, with
+    a few answers quoted (its follow-up email went out then; none is queued now)."""
+    from sqlmodel import col, select
+
+    from .models import Answer, Question
+
+    with db.write() as session:
+        survey = session.get(Survey, survey_id)
+        assert survey is not None
+        survey.learned = LEARNED
+        survey.results_published_at = datetime(2019, 12, 2, 9, tzinfo=UTC)
+        session.add(survey)
+        for answer in session.exec(
+            select(Answer)
+            .join(Question, col(Question.id) == Answer.question_id)
+            .where(Question.survey_id == survey_id, Question.key == "ideas")
+            .order_by(col(Answer.id))
+            .limit(3)
+        ):
+            answer.quoted = True
+            session.add(answer)
 
 
 def _answers(spec, rng: random.Random) -> list[dict]:

@@ -81,6 +81,11 @@ def test_demo_panel(db, key):
     aware_yes = by_key["aware"].shares[0].count
     assert 0 < ideas <= aware_yes  # asked only of those who know the strategy
 
+    from store.publishing import published, report
+
+    assert [p.title for p in published(db)] == ["Klima i Bærum"]
+    assert len(report(db, rows[0].id).quotes) == 3
+
     code = pyotp.TOTP(demo_totp_secret(db, key, username=login.username)).now()
     actor = authenticate(db, key, username=login.username, password=login.password, code=code)
     assert actor.role == "admin"
