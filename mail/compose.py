@@ -137,9 +137,12 @@ def resident_emails(language: str, *, municipality: str, mail_from: str, base_ur
     )
 
 
-def follow_up_letters(*, title: str, mail_from: str) -> dict[str, Letter]:
-    """The email that tells those who took part what came of a survey, in every language."""
+def follow_up_letters(*, title: str, mail_from: str, anonymous: bool = False) -> dict[str, Letter]:
+    """The email that tells those who took part what came of a survey, in every language; for
+    an anonymous survey it goes to all invited, and says so rather than thanking them."""
     return {
-        language: letter("follow-up", language, title=title, sender=sender_name(mail_from))
+        language: letter(
+            "follow-up", language, title=title, sender=sender_name(mail_from), anonymous=anonymous
+        )
         for language in LANGUAGES
     }

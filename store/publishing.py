@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from . import audit
 from .actors import Actor
@@ -45,6 +45,34 @@ class Report:
     learned: str
     published_at: datetime
     quotes: list[Quote]
+
+
+@dataclass(frozen=True)
+class Publication:
+    """Where a survey stands with publishing: for the dialog that publishes it."""
+
+    title: str
+    status: str
+    anonymous: bool
+    learned: str
+    published_at: datetime | None
+    quotes: int  # free-text answers chosen for the report
+
+
+def publication(db: Database, *, actor: Actor, survey_id: int) -> Publication:
+    actor.require(Role.admin, Role.editor)
+    with db.read() as session:
+        survey = session.get(Survey, survey_id)
+        if survey is None:
+            raise NotFound(f"no survey has the id {survey_id}")
+        quotes = session.exec(
+            select(func.count())
+            .select_from(Answer)
+            .join(Question, col(Question.id) == Answer.question_id)
+            .where(Question.survey_id == survey_id, col(Answer.quoted).is_(True))
+        ).one()
+        return Publication(survey.title, survey.status, survey.anonymous, survey.learned or "",
+                           survey.results_published_at, quotes)  # fmt: skip
 
 
 def mark_quote(db: Database, *, actor: Actor, answer_id: int, quoted: bool) -> None:
@@ -133,9 +161,9 @@ def report(db: Database, survey_id: int, *, k: int = DEFAULT_K) -> Report | None
             return None
         learned, when = survey.learned or "", survey.results_published_at
         quotes = [
-            Quote(question, text)
-            for question, text in session.exec(
-                select(Question.text, Answer.text_value)
+            (key, Quote(question, text))
+            for key, question, text in session.exec(
+                select(Question.key, Question.text, Answer.text_value)
                 .join(Answer, col(Answer.question_id) == Question.id)
                 .where(Question.survey_id == survey_id, col(Answer.quoted).is_(True))
                 .order_by(col(Question.position), col(Answer.id))
@@ -143,4 +171,6 @@ def report(db: Database, survey_id: int, *, k: int = DEFAULT_K) -> Report | None
             if text
         ]
     results = survey_results(db, actor=PUBLIC, survey_id=survey_id, k=k)
-    return Report(results, learned, when, quotes)
+    # A sentence from a question too few answered could say who wrote it: not published.
+    enough = {q.key for q in results.questions if q.respondents}
+    return Report(results, learned, when, [quote for key, quote in quotes if key in enough])

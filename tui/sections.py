@@ -78,6 +78,12 @@ SECTIONS: dict[str, Section] = {
                 N_("Results"), N_("The selected survey's answers, broken down"), "results", EVERYONE
             ),
             SectionAction(
+                N_("Publish results"),
+                N_("What was learned, for residents to read; an email to those who took part"),
+                "publish_results",
+                EDITORS,
+            ),
+            SectionAction(
                 N_("Duplicate survey"),
                 N_("A new draft from the selected survey"),
                 "duplicate",

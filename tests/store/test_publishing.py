@@ -101,3 +101,17 @@ def test_the_list_of_reports_is_newest_first(db) -> None:
     listed = published(db)
     assert [p.survey_id for p in listed] == [other, first]
     assert listed[1].responses == 27 and listed[0].responses == 0
+
+
+def test_a_quote_from_a_question_too_few_answered_is_not_published(db) -> None:
+    survey_id, _rows = generate(db, 30)
+    set_survey_status(db, actor=ADMIN, survey_id=survey_id, status="closed")
+    with db.read() as session:
+        first = session.exec(
+            select(Answer.id).join(Question, Question.id == Answer.question_id)
+            .where(Question.survey_id == survey_id, Answer.text_value.is_not(None))
+        ).first()  # fmt: skip
+    mark_quote(db, actor=ADMIN, answer_id=first, quoted=True)
+    publish(db, survey_id)
+    assert len(report(db, survey_id).quotes) == 1
+    assert report(db, survey_id, k=25).quotes == []  # fewer than 25 answered "Ideer?"

@@ -7,10 +7,12 @@ import statistics
 from collections import Counter
 
 from sqlmodel import select
-from textual.widgets import Select, Static
+from textual.widgets import Input, OptionList, Select, Static
 
+from store.actors import Actor
 from store.models import Invitation, Participant
-from store.results import Breakdown
+from store.publishing import MAX_QUOTES, mark_quote
+from store.results import Breakdown, text_answers
 from tests.store.test_results import generate
 from tui.screens import results as results_module
 from tui.screens.results import ResultsScreen
@@ -183,10 +185,105 @@ async def test_an_admin_reads_and_searches_the_free_text(world):
         await settle(pilot)
         count = str(dialog.query_one("#text-count", Static).render())
         assert count == f"{ideas.count('Bedre buss')} answers containing “buss”"
-        shown = str(dialog.query_one("#text-answers", Static).render())
-        assert "Bedre buss" in shown and "Flere sykkelveier" not in shown
+        shown = listed(dialog)
+        assert len(shown) == ideas.count("Bedre buss")
+        assert set(shown) == {"  Bedre buss"}  # none quoted yet
         await pilot.press("escape")
         assert pilot.app.screen is screen
+
+
+def listed(dialog) -> list[str]:
+    """The answers the dialog lists, each with its mark."""
+    options = dialog.query_one("#text-list", OptionList)
+    return [str(option.prompt) for option in options.options]
+
+
+def quoted_ids(world, survey_id: int) -> set[int]:
+    found = text_answers(
+        world.backend.db, actor=Actor.operator(), survey_id=survey_id, question="ideas"
+    )
+    return {answer.id for answer in found if answer.quoted}
+
+
+async def open_text_answers(pilot, world) -> TextAnswersScreen:
+    screen = await open_results(pilot, world.admin)
+    screen.views["ideas"].focus()
+    await pilot.press("t")
+    await settle(pilot)
+    dialog = pilot.app.screen
+    assert isinstance(dialog, TextAnswersScreen)
+    return dialog
+
+
+async def test_space_quotes_an_answer_and_unquotes_it(world):
+    answers(world, 60)
+    survey_id = results_survey(world)
+    async with world.app().run_test(size=SIZE) as pilot:
+        dialog = await open_text_answers(pilot, world)
+        search = dialog.query_one("#text-search", Input)
+        options = dialog.query_one("#text-list", OptionList)
+        assert dialog.focused is search
+        await pilot.press("space", "q")  # in the search they are typed, not keys
+        assert search.value == " q"
+        assert not quoted_ids(world, survey_id)
+        search.value = ""
+        await settle(pilot)
+
+        await pilot.press("down")  # from the search into the list
+        assert dialog.focused is options and options.highlighted == 0
+        first = options.options[0].id
+        await pilot.press("down")
+        second = options.options[1].id
+        await pilot.press("space")
+        await settle(pilot)
+        assert quoted_ids(world, survey_id) == {int(second)}
+        assert listed(dialog)[1].startswith("★ ") and listed(dialog)[0].startswith("  ")
+        assert "1 quoted" in str(dialog.query_one("#text-count", Static).render())
+
+        await pilot.press("up", "q")
+        await settle(pilot)
+        assert quoted_ids(world, survey_id) == {int(first), int(second)}
+        await pilot.press("space")  # again: no longer quoted
+        await settle(pilot)
+        assert quoted_ids(world, survey_id) == {int(second)}
+        assert not listed(dialog)[0].startswith("★")
+
+        # A fresh search keeps the marks, read back from the store.
+        await pilot.press("slash")
+        assert dialog.focused is search
+        await pilot.press(*"e")
+        await settle(pilot)
+        assert sum(line.startswith("★ ") for line in listed(dialog)) == 1
+        await pilot.press("tab")
+        assert dialog.focused is options
+
+
+async def test_the_store_refuses_a_quote_beyond_the_most_and_says_so(world):
+    answers(world, 60)
+    survey_id = results_survey(world)
+    ids = sorted(all_ids(world, survey_id))
+    for answer_id in ids[:MAX_QUOTES]:
+        mark_quote(world.backend.db, actor=Actor.operator(), answer_id=answer_id, quoted=True)
+    async with world.app().run_test(size=SIZE) as pilot:
+        dialog = await open_text_answers(pilot, world)
+        options = dialog.query_one("#text-list", OptionList)
+        options.focus()
+        await pilot.pause()
+        assert not listed(dialog)[0].startswith("★")  # newest first: the last ids are unquoted
+        await pilot.press("space")
+        await settle(pilot)
+        assert pilot.app.screen is dialog
+        assert len(quoted_ids(world, survey_id)) == MAX_QUOTES
+        assert not listed(dialog)[0].startswith("★")
+        messages = [str(n.message) for n in pilot.app._notifications]
+        assert any(f"at most {MAX_QUOTES} quotes" in m for m in messages)
+
+
+def all_ids(world, survey_id: int) -> set[int]:
+    found = text_answers(
+        world.backend.db, actor=Actor.operator(), survey_id=survey_id, question="ideas"
+    )
+    return {answer.id for answer in found}
 
 
 async def test_b_steps_through_the_breakdowns(world):

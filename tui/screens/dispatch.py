@@ -24,6 +24,7 @@ STATES = ("queued", "sending", "sent", "failed", "cancelled")
 KINDS = {
     "invitation": N_("invitation"),
     "reminder": N_("reminder"),
+    "follow-up": N_("follow-up"),
     "test": N_("test"),
     "confirmation": N_("confirmation"),
     "workshop": N_("workshop"),

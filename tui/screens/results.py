@@ -19,7 +19,7 @@ from store.reference import BAERUM_DISTRICTS
 from store.results import CHOICE_KINDS, LOCAL, Subgroup
 from store.roles import Role
 
-from ..i18n import _
+from ..i18n import _, ngettext
 from ..labels import label, thousands
 from ..widgets.question_result import DIMENSION_LABELS, QuestionView, day_marks, hidden, percent
 from .base import PanelScreen
@@ -60,19 +60,26 @@ class ResultsScreen(PanelScreen):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", _("Back"), id="results-back"),
-        Binding("r", "refresh", _("Refresh"), id="results-refresh"),
+        # Not in the footer, to leave room at 80 columns (an open survey refreshes itself); F1
+        # lists it.
+        Binding("r", "refresh", _("Refresh"), id="results-refresh", show=False),
         Binding("b", "breakdown", _("Breakdown"), id="results-breakdown"),
         Binding("f", "filter", _("Filter"), id="results-filter"),
         Binding("F", "everyone", _("Everyone"), id="results-everyone"),
         Binding("t,enter", "text_answers", _("Text answers"), id="results-text"),
+        Binding("p", "publish", _("Publish"), id="results-publish"),
     ]
 
-    def __init__(self, survey_id: int, title: str, *, live: bool = False) -> None:
-        """`live`: the survey is open, so answers may arrive while it is shown."""
+    def __init__(
+        self, survey_id: int, title: str, *, live: bool = False, publish: bool = False
+    ) -> None:
+        """`live`: the survey is open, so answers may arrive while it is shown. `publish`: open
+        the publish dialog straight away (from the palette)."""
         super().__init__()
         self.survey_id = survey_id
         self.survey_title = title
         self.live = live
+        self.publish_first = publish
         self.subgroup = Subgroup()
         self.dimension: str | None = None
         self.results: Results | None = None
@@ -93,6 +100,9 @@ class ResultsScreen(PanelScreen):
     def on_mount(self) -> None:
         self.query_one("#results-note").display = False
         self.timer = self.set_interval(REFRESH_SECONDS, self.action_refresh, pause=not self.live)
+        if self.publish_first:
+            self.publish_first = False
+            self.call_after_refresh(self.action_publish)
 
     def on_screen_resume(self) -> None:
         if self.live:
@@ -104,9 +114,11 @@ class ResultsScreen(PanelScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "everyone":
-            return True if self.subgroup else None
+            return bool(self.subgroup)  # in the footer only when there is a filter to clear
         if action == "text_answers":
             return True if self._text_question() is not None else None
+        if action == "publish":
+            return self.actor.can(Role.admin, Role.editor)  # False: not in the footer
         return True
 
     def on_descendant_focus(self) -> None:
@@ -304,3 +316,47 @@ class ResultsScreen(PanelScreen):
             )
             return
         self.app.push_screen(TextAnswersScreen(self.survey_id, view.key, view.result.text))
+
+    def action_publish(self) -> None:
+        from .publish_dialog import PUBLISHABLE, PublishDialog, publish_state
+
+        if not self.actor.can(Role.admin, Role.editor):
+            return
+        actor, survey_id = self.actor, self.survey_id
+
+        def ask(state) -> None:
+            if state.status not in PUBLISHABLE:
+                self.notify(
+                    _(
+                        "Close the survey before publishing its results: residents read them "
+                        "once no more answers can come (c in the surveys)."
+                    ),
+                    title=_("Not yet"),
+                    severity="warning",
+                    timeout=8,
+                )
+                return
+            self.app.push_screen(PublishDialog(state), self._published)
+
+        self.store(lambda backend: publish_state(backend, actor=actor, survey_id=survey_id), ask)
+
+    def _published(self, done) -> None:
+        if done is None:
+            return
+        if done.first:
+            where = _("The results are published at {address}.")
+        else:
+            where = _("The report at {address} is updated.")
+        if done.queued:
+            queued = ngettext(
+                "{n} follow-up email queued; it goes out as the dispatcher sends it.",
+                "{n} follow-up emails queued; they go out as the dispatcher sends them.",
+                done.queued,
+            ).format(n=thousands(done.queued))
+        else:
+            queued = _("No follow-up email queued: nobody who took part is left to tell.")
+        self.notify(
+            where.format(address=done.address) + " " + queued,
+            title=_("Results published"),
+            timeout=15,
+        )

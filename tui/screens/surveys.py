@@ -41,6 +41,7 @@ EDITING = (
     "archive_survey",
     "send",
     "remind",
+    "publish_results",
 )
 
 
@@ -195,6 +196,24 @@ class SurveysScreen(PanelScreen):
             return
         live = getattr(row, "status", None) == "open"
         self.app.push_screen(ResultsScreen(survey_id, self._title(survey_id), live=live))
+
+    def action_publish_results(self) -> None:
+        """The selected survey's results, with the publish dialog over them."""
+        from .results import ResultsScreen
+
+        survey_id = self.selected()
+        if survey_id is None:
+            if not self.loaded:  # from the palette, before the list is in
+                self.waiting = "publish_results"
+            return
+        row = self.rows.get(survey_id)
+        if getattr(row, "status", None) == "draft":
+            draft = _("“{title}” is a draft: it has no answers yet.")
+            self.notify(draft.format(title=self._title(survey_id)), severity="warning")
+            return
+        live = getattr(row, "status", None) == "open"
+        screen = ResultsScreen(survey_id, self._title(survey_id), live=live, publish=True)
+        self.app.push_screen(screen)
 
     def action_open_survey(self) -> None:
         self.move("open")
