@@ -431,3 +431,24 @@ def test_a_wide_breakdown_runs_on_in_blocks_that_fit():
     assert [cell for line in everyone for cell in line[:-1]] == list(
         map(str, [22, 20, 20, 20, 20, 23])
     )
+
+
+async def test_x_exports_the_results_to_the_file_named(world, tmp_path):
+    from textual.widgets import Footer, Input
+
+    rows = answers(world, 60)
+    async with world.app().run_test(size=SIZE) as pilot:
+        screen = await open_results(pilot, world.admin)
+        shown = [key for key, b in screen.active_bindings.items() if b.binding.show]
+        assert "x" in shown and screen.query_one(Footer)  # in the footer
+        for name in ("report.md", "answers.xlsx", "wrong.txt"):
+            await pilot.press("x")
+            await settle(pilot)
+            pilot.app.screen.query_one("#path", Input).value = str(tmp_path / name)
+            await pilot.press("enter")
+            await settle(pilot)
+        assert pilot.app.screen is screen
+    report = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert report.startswith("# Klima") and f"{len(rows)} responses" in report
+    assert (tmp_path / "answers.xlsx").read_bytes()[:2] == b"PK"
+    assert not (tmp_path / "wrong.txt").exists()

@@ -68,6 +68,7 @@ class ResultsScreen(PanelScreen):
         Binding("F", "everyone", _("Everyone"), id="results-everyone"),
         Binding("t,enter", "text_answers", _("Text answers"), id="results-text"),
         Binding("p", "publish", _("Publish"), id="results-publish"),
+        Binding("x", "export", _("Export"), id="results-export"),
     ]
 
     def __init__(
@@ -316,6 +317,47 @@ class ResultsScreen(PanelScreen):
             )
             return
         self.app.push_screen(TextAnswersScreen(self.survey_id, view.key, view.result.text))
+
+    def action_export(self) -> None:
+        """The results to a file: .md a report to publish, .csv the responses with a codebook,
+        .xlsx a summary (and, for editors, the responses); protected as on the screen."""
+        from pathlib import Path
+
+        from .path_prompt import PathPrompt
+
+        actor, survey_id = self.actor, self.survey_id
+        suffix = "md" if actor.role == Role.analyst else "xlsx"
+        default = Path.home() / f"resultater-{survey_id}.{suffix}"
+
+        def chosen(path: Path | None) -> None:
+            if path is None:
+                return
+            from store.errors import Invalid
+            from store.results_export import export_results
+
+            fmt = path.suffix.lower().lstrip(".")
+
+            def write(backend) -> Path:
+                if fmt not in ("md", "csv", "xlsx"):
+                    raise Invalid("file", "end the name with .md, .csv or .xlsx")
+                language = backend.settings.language
+                export_results(backend.db, actor=actor, survey_id=survey_id, fmt=fmt, path=path,
+                               language=language)  # fmt: skip
+                return path
+
+            self.store(write, lambda done: self.notify(_("Written to {path}.").format(path=done)))
+
+        self.app.push_screen(
+            PathPrompt(
+                _("Export the results"),
+                _(
+                    ".md: a report to publish · .csv: the responses and a codebook · .xlsx: a "
+                    "summary and the responses"
+                ),
+                str(default),
+            ),
+            chosen,
+        )
 
     def action_publish(self) -> None:
         from .publish_dialog import PUBLISHABLE, PublishDialog, publish_state
