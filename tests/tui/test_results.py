@@ -452,3 +452,30 @@ async def test_x_exports_the_results_to_the_file_named(world, tmp_path):
     assert report.startswith("# Klima") and f"{len(rows)} responses" in report
     assert (tmp_path / "answers.xlsx").read_bytes()[:2] == b"PK"
     assert not (tmp_path / "wrong.txt").exists()
+
+
+async def test_w_puts_the_weighted_shares_beside(world):
+    from store.actors import Actor
+    from store.weighting import survey_weighting, weighted_shares
+    from tests.store.test_weighting import load_population
+    from tui.widgets.question_result import percent
+
+    answers(world, 200)
+    db = world.backend.db
+    async with world.app().run_test(size=(100, 40)) as pilot:
+        screen = await open_results(pilot, world.admin)
+        await pilot.press("w")
+        await settle(pilot)
+        assert "Nothing to weight to" in summary(screen)
+        load_population(db)
+        await pilot.press("r")
+        await settle(pilot)
+        actor, survey_id = Actor.operator(), screen.survey_id
+        weighting = survey_weighting(db, actor=actor, survey_id=survey_id)
+        assert f"worth {round(weighting.effective_n)} unweighted" in summary(screen)
+        shares = weighted_shares(db, actor=actor, survey_id=survey_id, weighting=weighting)
+        ja = line_of(screen.views["aware"], "Ja")
+        assert ja.endswith(f"w{percent(shares['aware'][0].share):>5}"), ja
+        await pilot.press("w")
+        await settle(pilot)
+        assert " w" not in line_of(screen.views["aware"], "Ja")

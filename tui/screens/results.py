@@ -26,9 +26,26 @@ from .base import PanelScreen
 
 if TYPE_CHECKING:
     from store.results import Breakdown, Results
+    from store.weighting import WeightedShare, Weighting
+
+    # The raking weights and each question's weighted shares, by question key.
+    Weights = tuple[Weighting, dict[str, list[WeightedShare]]]
+    Found = tuple[Results, str | None, dict[str, Breakdown], Weights | None]
 
 REFRESH_SECONDS = 10.0
 DAY_MARKS = 36  # the most marks the answers-per-day line takes
+
+
+def _weights(backend, actor, survey_id: int) -> Weights | None:
+    """Off the UI thread: the survey's raking weights and weighted shares, if there is a
+    population table to weight to and someone to weight."""
+    from store.weighting import survey_weighting, weighted_shares
+
+    weighting = survey_weighting(backend.db, actor=actor, survey_id=survey_id)
+    if weighting is None or not weighting.raked:
+        return None
+    shares = weighted_shares(backend.db, actor=actor, survey_id=survey_id, weighting=weighting)
+    return weighting, shares
 
 
 def subgroup_text(subgroup: Subgroup) -> str:
@@ -69,6 +86,7 @@ class ResultsScreen(PanelScreen):
         Binding("t,enter", "text_answers", _("Text answers"), id="results-text"),
         Binding("p", "publish", _("Publish"), id="results-publish"),
         Binding("x", "export", _("Export"), id="results-export"),
+        Binding("w", "weights", _("Weights"), id="results-weights"),
     ]
 
     def __init__(
@@ -82,6 +100,8 @@ class ResultsScreen(PanelScreen):
         self.live = live
         self.publish_first = publish
         self.subgroup = Subgroup()
+        self.weighing = False  # the shares weighted to the population shown beside (w)
+        self.weights: Weights | None = None
         self.dimension: str | None = None
         self.results: Results | None = None
         self.views: dict[str, QuestionView] = {}
@@ -133,10 +153,13 @@ class ResultsScreen(PanelScreen):
         actor, survey_id = self.actor, self.survey_id
         subgroup, dimension = self.subgroup, self.dimension
 
-        def read(backend) -> tuple[Results, str | None, dict[str, Breakdown]]:
+        weigh = self.weighing and not subgroup
+
+        def read(backend) -> Found:
             results = survey_results(
                 backend.db, actor=actor, survey_id=survey_id, subgroup=subgroup
             )
+            weights = _weights(backend, actor, survey_id) if weigh else None
             tables = {}
             if dimension is not None:
                 tables = {
@@ -150,12 +173,12 @@ class ResultsScreen(PanelScreen):
                     for q in results.questions
                     if q.kind in CHOICE_KINDS
                 }
-            return results, dimension, tables
+            return results, dimension, tables, weights
 
         self.load(read, self._show)
 
-    async def _show(self, found: tuple[Results, str | None, dict[str, Breakdown]]) -> None:
-        results, dimension, tables = found
+    async def _show(self, found: Found) -> None:
+        results, dimension, tables, self.weights = found
         self.results = results
         body = self.query_one("#results-body", VerticalScroll)
         keys = [q.key for q in results.questions]
@@ -170,8 +193,11 @@ class ResultsScreen(PanelScreen):
                 await body.mount_all(self.views.values())
             else:
                 await body.mount(Static(_("This survey has no questions."), classes="hint"))
+        weighted = self.weights[1] if self.weights else {}
         for question in results.questions:
-            self.views[question.key].show(question, tables.get(question.key), results.k)
+            self.views[question.key].show(
+                question, tables.get(question.key), results.k, weighted.get(question.key)
+            )
         self.query_one("#results-summary", Static).update(self._summary(results, dimension))
         note = self.query_one("#results-note", Static)
         note.update(
@@ -232,6 +258,16 @@ class ResultsScreen(PanelScreen):
             if results.subgroup:
                 by += " " + _("The breakdowns count everyone: the filter does not apply to them.")
             lines.append(by)
+        if self.weighing and self.weights is None:
+            lines.append(_("Nothing to weight to: load the population table (panel population)."))
+        elif self.weights is not None:
+            weighting = self.weights[0]
+            lines.append(
+                _(
+                    "w: weighted to the population by age band, gender and district; the "
+                    "weighted answers are worth {n} unweighted ones."
+                ).format(n=thousands(round(weighting.effective_n)))
+            )
         return "\n".join(lines)
 
     # Acting -----------------------------------------------------------------------------------
@@ -317,6 +353,15 @@ class ResultsScreen(PanelScreen):
             )
             return
         self.app.push_screen(TextAnswersScreen(self.survey_id, view.key, view.result.text))
+
+    def action_weights(self) -> None:
+        """Show the shares weighted to the population beside the others, or stop."""
+        if self.subgroup:
+            self.notify(_("Weights are for everyone's answers: clear the filter first (F)."),
+                        severity="warning")  # fmt: skip
+            return
+        self.weighing = not self.weighing
+        self.action_refresh()
 
     def action_export(self) -> None:
         """The results to a file: .md a report to publish, .csv the responses with a codebook,

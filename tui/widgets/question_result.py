@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from datetime import date
 
     from store.results import Breakdown, NumberSummary, QuestionResult, Share
+    from store.weighting import WeightedShare
 
 EIGHTHS = " ▏▎▍▌▋▊▉"
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -70,21 +71,29 @@ def group_label(dimension: str, group: str) -> str:
     return label(group) if dimension == "gender" else group
 
 
-def bar_lines(shares: list[Share], width: int) -> list[str]:
-    """Label, bar, count and percent of respondents for each option, within `width`."""
+def bar_lines(
+    shares: list[Share], width: int, weighted: list[WeightedShare] | None = None
+) -> list[str]:
+    """Label, bar, count and percent of respondents for each option, within `width`; with
+    `weighted`, the weighted percent beside, after a "w"."""
     if not shares:
         return []
     label_width = min(max(len(s.label) for s in shares), LABEL_WIDTH, max(width // 3, 8))
     count_width = max(6, len(hidden()))
-    bar_width = max(width - label_width - count_width - 5 - 3, 5)
+    extra = 7 if weighted else 0
+    bar_width = max(width - label_width - count_width - 5 - 3 - extra, 5)
     lines = []
-    for share in shares:
+    for n, share in enumerate(shares):
         shown = share.count is not None and share.share is not None
         drawn = bar(share.share or 0.0, bar_width) if shown else ""
-        lines.append(
+        line = (
             f"{fit(share.label, label_width):<{label_width}} {drawn:<{bar_width}} "
             f"{count_text(share.count):>{count_width}} {percent(share.share) if shown else '':>5}"
         )
+        if weighted:
+            value = weighted[n].share if n < len(weighted) else None
+            line += f" w{percent(value) if value is not None else '–':>5}"
+        lines.append(line)
     return lines
 
 
@@ -182,6 +191,7 @@ class QuestionView(Widget, can_focus=True):
         self.number = number
         self.result = result
         self.table: Breakdown | None = None
+        self.weighted: list[WeightedShare] | None = None  # shares weighted to the population
         self.k = k
         self.reader = reader  # may read the free-text answers themselves
 
@@ -189,8 +199,14 @@ class QuestionView(Widget, can_focus=True):
     def key(self) -> str:
         return self.result.key
 
-    def show(self, result: QuestionResult, table: Breakdown | None, k: int) -> None:
-        self.result, self.table, self.k = result, table, k
+    def show(
+        self,
+        result: QuestionResult,
+        table: Breakdown | None,
+        k: int,
+        weighted: list[WeightedShare] | None = None,
+    ) -> None:
+        self.result, self.table, self.k, self.weighted = result, table, k, weighted
         self.refresh(layout=True)
 
     def render(self) -> Text:
@@ -224,7 +240,7 @@ class QuestionView(Widget, can_focus=True):
         shares = result.shares
         if result.respondents is None:  # its zeros would tell what the hidden few answered
             shares = [replace(share, count=None, share=None) for share in shares]
-        lines = bar_lines(shares, width)
+        lines = bar_lines(shares, width, self.weighted)
         if result.kind == "multiple" and lines:
             lines.append(_("Percent of those who answered; each could choose more than one."))
         if result.kind in ("scale", "number"):
