@@ -136,7 +136,7 @@ def publish_results(
         return queued
 
 
-def published(db: Database) -> list[Published]:
+def published(db: Database, *, k: int = DEFAULT_K) -> list[Published]:
     """Every published report, newest first, for the residents' results page."""
     with db.read() as session:
         rows = session.exec(
@@ -146,7 +146,7 @@ def published(db: Database) -> list[Published]:
         ).all()
     found = []
     for survey_id, title, when in rows:
-        results = survey_results(db, actor=PUBLIC, survey_id=survey_id or 0)
+        results = survey_results(db, actor=PUBLIC, survey_id=survey_id or 0, k=k)
         found.append(Published(survey_id or 0, title, when, results.responses,
                                results.progress.rate))  # fmt: skip
     return found

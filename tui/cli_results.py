@@ -24,7 +24,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     results.add_argument("--format", choices=("md", "csv", "xlsx"), default="md")
     results.add_argument("-o", "--output", type=Path, help="the file (default: standard output)")
     results.add_argument(
-        "--k", type=int, default=5, help="hide counts from fewer than K people (at least 3)"
+        "--k",
+        type=int,
+        help="hide counts from fewer than K people (at least 3; default: PANEL_RESULTS_MIN_GROUP)",
     )
     results.add_argument("--language", choices=("nb", "en"), help="the report's language")
     results.set_defaults(handler=cmd_results)
@@ -47,7 +49,7 @@ def cmd_results(args: argparse.Namespace, settings: Settings) -> int:
             survey_id=args.survey,
             fmt=args.format,
             path=args.output.expanduser() if args.output else None,
-            k=args.k,
+            k=args.k or settings.results_min_group,
             language=args.language or settings.language,
         )
     finally:

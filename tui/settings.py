@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     """Addresses (comma-separated) whose X-Forwarded-For and -Proto are believed; empty: none."""
     web_max_body_bytes: int = Field(default=65_536, ge=1024, le=10_000_000)
     """The largest request body the residents' pages accept."""
+    results_min_group: int = Field(default=5, ge=3, le=1000)
+    """Results hide a count from fewer people than this (and the others that would give it away),
+    on the screen, in every export and on the residents' results pages. At least 3."""
     privacy_notice_version: str = Field(default="2026-11", min_length=1, max_length=40)
     """The version of the privacy notice residents consent to when they sign up; raise it when
     the notice's text changes, so each consent records which text it was given to."""

@@ -484,12 +484,13 @@ class Site:
     # Results ------------------------------------------------------------------------------
 
     async def results_list(self, request: Request) -> Response:
-        return self.render(
-            request, "results_list.html", reports=await self.store(published, self.db)
-        )
+        k = self.config.results_min_group
+        reports = await self.store(lambda: published(self.db, k=k))
+        return self.render(request, "results_list.html", reports=reports)
 
     async def results_report(self, request: Request) -> Response:
-        found = await self.store(report, self.db, _int(request.path_params["survey"], 0))
+        survey_id, k = _int(request.path_params["survey"], 0), self.config.results_min_group
+        found = await self.store(lambda: report(self.db, survey_id, k=k))
         if found is None:
             return self.render(request, "link.html", 404, state="unknown")
         return self.render(request, "results_report.html", report=found)

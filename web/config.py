@@ -17,6 +17,7 @@ class WebConfig:
     municipality: str = "Bærum kommune"
     mail_from: str = "Innbyggerpanelet <innbyggerpanel@localhost>"  # confirmations and links
     privacy_version: str = "2026-11"  # of the privacy notice residents consent to
+    results_min_group: int = 5  # published results hide counts from fewer people than this
 
     @property
     def contact(self) -> str:

@@ -35,3 +35,14 @@ def test_report_csv_and_xlsx(tmp_path):
     assert low.returncode == 1 and "at least 3" in low.stderr
     missing = panel("results", "999", env=env)
     assert missing.returncode == 1 and "999" in missing.stderr
+
+
+def test_the_smallest_group_shown_is_a_setting(tmp_path):
+    env = init(tmp_path)
+    db = Database(f"sqlite:///{tmp_path / 'panel.db'}")
+    survey_id, _rows = generate(db, 30)
+    db.dispose()
+    strict = panel("results", str(survey_id), env={**env, "PANEL_RESULTS_MIN_GROUP": "50"})
+    assert strict.returncode == 0 and "fewer than 50 responses" in strict.stdout
+    loose = panel("results", str(survey_id), env={**env, "PANEL_RESULTS_MIN_GROUP": "2"})
+    assert loose.returncode == 2 and "RESULTS_MIN_GROUP" in loose.stderr.upper()

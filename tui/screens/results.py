@@ -36,7 +36,7 @@ REFRESH_SECONDS = 10.0
 DAY_MARKS = 36  # the most marks the answers-per-day line takes
 
 
-def _weights(backend, actor, survey_id: int) -> Weights | None:
+def _weights(backend, actor, survey_id: int, k: int) -> Weights | None:
     """Off the UI thread: the survey's raking weights and weighted shares, if there is a
     population table to weight to and someone to weight."""
     from store.weighting import survey_weighting, weighted_shares
@@ -44,7 +44,7 @@ def _weights(backend, actor, survey_id: int) -> Weights | None:
     weighting = survey_weighting(backend.db, actor=actor, survey_id=survey_id)
     if weighting is None or not weighting.raked:
         return None
-    shares = weighted_shares(backend.db, actor=actor, survey_id=survey_id, weighting=weighting)
+    shares = weighted_shares(backend.db, actor=actor, survey_id=survey_id, weighting=weighting, k=k)
     return weighting, shares
 
 
@@ -156,10 +156,11 @@ class ResultsScreen(PanelScreen):
         weigh = self.weighing and not subgroup
 
         def read(backend) -> Found:
+            k = backend.settings.results_min_group
             results = survey_results(
-                backend.db, actor=actor, survey_id=survey_id, subgroup=subgroup
+                backend.db, actor=actor, survey_id=survey_id, subgroup=subgroup, k=k
             )
-            weights = _weights(backend, actor, survey_id) if weigh else None
+            weights = _weights(backend, actor, survey_id, k) if weigh else None
             tables = {}
             if dimension is not None:
                 tables = {
@@ -169,6 +170,7 @@ class ResultsScreen(PanelScreen):
                         survey_id=survey_id,
                         question=q.key,
                         dimension=dimension,
+                        k=k,
                     )
                     for q in results.questions
                     if q.kind in CHOICE_KINDS
@@ -387,7 +389,7 @@ class ResultsScreen(PanelScreen):
                     raise Invalid("file", "end the name with .md, .csv or .xlsx")
                 language = backend.settings.language
                 export_results(backend.db, actor=actor, survey_id=survey_id, fmt=fmt, path=path,
-                               language=language)  # fmt: skip
+                               language=language, k=backend.settings.results_min_group)  # fmt: skip
                 return path
 
             self.store(write, lambda done: self.notify(_("Written to {path}.").format(path=done)))
