@@ -182,29 +182,19 @@ class SurveysScreen(PanelScreen):
         )
 
     def action_results(self) -> None:
-        from .results import ResultsScreen
-
-        survey_id = self.selected()
-        if survey_id is None:
-            if not self.loaded:  # from the palette, before the list is in
-                self.waiting = "results"
-            return
-        row = self.rows.get(survey_id)
-        if getattr(row, "status", None) == "draft":
-            draft = _("“{title}” is a draft: it has no answers yet.")
-            self.notify(draft.format(title=self._title(survey_id)), severity="warning")
-            return
-        live = getattr(row, "status", None) == "open"
-        self.app.push_screen(ResultsScreen(survey_id, self._title(survey_id), live=live))
+        self._results("results", publish=False)
 
     def action_publish_results(self) -> None:
         """The selected survey's results, with the publish dialog over them."""
+        self._results("publish_results", publish=True)
+
+    def _results(self, action: str, *, publish: bool) -> None:
         from .results import ResultsScreen
 
         survey_id = self.selected()
         if survey_id is None:
             if not self.loaded:  # from the palette, before the list is in
-                self.waiting = "publish_results"
+                self.waiting = action
             return
         row = self.rows.get(survey_id)
         if getattr(row, "status", None) == "draft":
@@ -212,7 +202,7 @@ class SurveysScreen(PanelScreen):
             self.notify(draft.format(title=self._title(survey_id)), severity="warning")
             return
         live = getattr(row, "status", None) == "open"
-        screen = ResultsScreen(survey_id, self._title(survey_id), live=live, publish=True)
+        screen = ResultsScreen(survey_id, self._title(survey_id), live=live, publish=publish)
         self.app.push_screen(screen)
 
     def action_open_survey(self) -> None:
