@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, distinct, func, select
+from sqlalchemy import ColumnElement, and_, distinct, func, literal, select, union_all
 from sqlmodel import Session, col
 
 from .actors import Actor
@@ -338,36 +338,57 @@ def _responses(survey_id: int, subgroup: Subgroup) -> ColumnElement[bool]:
     return and_(*conditions)
 
 
+RESPONDENTS = -1  # the "value" of a multiple-choice question's respondent count in `_questions`
+
+
 def _questions(
     session: Session, spec: SurveySpec, mine: ColumnElement[bool] | None, k: int
 ) -> list[QuestionResult]:
-    """Every question's counts: a GROUP BY per question on its own answers (by option, or by
-    value), which the index on the question reaches directly; and for multiple choice, the only
-    kind with more than one answer row per respondent, the respondents too."""
-    subgroup = col(Answer.response_id).in_(select(Response.id).where(mine))
+    """Every question's counts in one statement: for each question a GROUP BY on its own
+    answers (by option, or by value), which its index reaches directly, and for multiple choice,
+    the only kind with more than one answer row per respondent, the respondents too."""
+    subgroup = (
+        [] if mine is None else [col(Answer.response_id).in_(select(Response.id).where(mine))]
+    )
+    parts = []
+    for question in spec.questions:
+        assert question.id is not None
+        where = [Answer.question_id == question.id, *subgroup]
+        value = Answer.option_id if question.kind in ("single", "multiple") else Answer.number_value
+        parts.append(
+            select(literal(question.id), value, func.count()).where(*where).group_by(value)
+        )
+        if question.kind == "multiple":
+            parts.append(
+                select(
+                    literal(question.id),
+                    literal(RESPONDENTS),
+                    func.count(distinct(Answer.response_id)),
+                ).where(*where)
+            )
+    rows: dict[int, list[tuple[float | int | None, int]]] = {}
+    if parts:
+        for question_id, key, count in session.execute(union_all(*parts)):
+            rows.setdefault(question_id, []).append((key, count))
     found = []
     for question in spec.questions:
         assert question.id is not None
-        where = [Answer.question_id == question.id, *([subgroup] if mine is not None else [])]
-        value = Answer.option_id if question.kind in ("single", "multiple") else Answer.number_value
         chosen: dict[int, int] = {}
         values: Counter[float] = Counter()
-        total = 0
-        for key, count in session.execute(
-            select(value, func.count()).where(*where).group_by(value)
-        ):
+        total = respondents = 0
+        for key, count in rows.get(question.id or 0, []):
+            if question.kind == "multiple" and key == RESPONDENTS:
+                respondents = count
+                continue
             total += count
             if key is None:
                 continue
             if question.kind in ("single", "multiple"):
-                chosen[key] = count
+                chosen[int(key)] = count
             else:
-                values[key] = count
-        if question.kind == "multiple":
-            total = session.execute(
-                select(func.count(distinct(Answer.response_id))).where(*where)
-            ).scalar_one()
-        found.append(_question(question, total, chosen, values, k))
+                values[float(key)] = count
+        answered = respondents if question.kind == "multiple" else total
+        found.append(_question(question, answered, chosen, values, k))
     return found
 
 

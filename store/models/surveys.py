@@ -101,8 +101,11 @@ class Invitation(SQLModel, table=True):
 class Response(SQLModel, table=True):
     """One submitted answer sheet. Anonymous ones keep only coarse demographics."""
 
+    # A survey's responses, and its answers a day, read from the index alone.
+    __table_args__ = (Index("ix_response_survey_day", "survey_id", "submitted_at"),)
+
     id: int | None = Field(default=None, primary_key=True)
-    survey_id: int = Field(foreign_key="survey.id", index=True, ondelete="CASCADE")
+    survey_id: int = Field(foreign_key="survey.id", ondelete="CASCADE")
     invitation_id: int | None = Field(
         default=None, foreign_key="invitation.id", unique=True, ondelete="SET NULL"
     )

@@ -1,4 +1,5 @@
-"""publishing: what was learned from a survey and when its results were published; quotes
+"""publishing: what was learned from a survey and when its results were published; quotes;
+responses indexed by survey and time of submission (answers a day from the index alone)
 
 Revision ID: 0006
 Revises: 0005
@@ -27,6 +28,9 @@ def upgrade() -> None:
                 "results_published_at", store.timeutil.UTCDateTime(timezone=True), nullable=True
             )
         )
+    with op.batch_alter_table("response", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_response_survey_id"))
+        batch_op.create_index("ix_response_survey_day", ["survey_id", "submitted_at"], unique=False)
     with op.batch_alter_table("answer", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("quoted", sa.Boolean(), nullable=False, server_default=sa.false())
@@ -34,6 +38,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("response", schema=None) as batch_op:
+        batch_op.drop_index("ix_response_survey_day")
+        batch_op.create_index(batch_op.f("ix_response_survey_id"), ["survey_id"], unique=False)
     with op.batch_alter_table("answer", schema=None) as batch_op:
         batch_op.drop_column("quoted")
     with op.batch_alter_table("survey", schema=None) as batch_op:
