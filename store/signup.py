@@ -28,6 +28,7 @@ from email.utils import parseaddr
 from enum import StrEnum
 
 from sqlalchemy import delete, func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from . import audit
@@ -202,6 +203,21 @@ def sign_up(
     now = utcnow()
     values = check_signup(choices, form, year=now.year)
     interests = values.pop("interests")
+    try:
+        _sign_up(db, key, values, interests, notice_version, emails, now)
+    except IntegrityError:  # the same address signed up at the same moment: it is there now
+        _sign_up(db, key, values, interests, notice_version, emails, now)
+
+
+def _sign_up(
+    db: Database,
+    key: ServerKey,
+    values: dict,
+    interests: list[str],
+    notice_version: str,
+    emails: Emails,
+    now: datetime,
+) -> None:
     with db.write() as session:
         person = session.exec(
             select(Participant).where(Participant.email_key == values["email_key"])
