@@ -174,7 +174,7 @@ def submit(db: Database, key: ServerKey, token: str, answers: Answers) -> int:
         answers = tidy(spec, answers)
         if problems := problems_in(spec, answers):
             raise AnswersInvalid(problems)
-        now, when = utcnow(), _moment(survey)
+        when = _moment(survey)
         done = session.execute(
             update(Invitation)
             .where(col(Invitation.id) == invitation.id, col(Invitation.completed_at).is_(None))
@@ -183,21 +183,29 @@ def submit(db: Database, key: ServerKey, token: str, answers: Answers) -> int:
         )
         if done.rowcount != 1:  # type: ignore[attr-defined]
             raise LinkUnusable(LinkState.answered, survey)
-        response = Response(
-            survey_id=survey.id,
-            invitation_id=None if survey.anonymous else invitation.id,
-            participant_id=None if survey.anonymous else person.id,
-            age_band=age_band(person.birth_year, now.year),
-            gender=person.gender,
-            district=person.district,
-            submitted_at=when,
-        )
+        response = new_response(survey, invitation, person, when)
         session.add(response)
         session.flush()
         assert response.id is not None
         if rows := _answer_rows(spec, response.id, answers):
             session.execute(insert(Answer.__table__), rows)  # type: ignore[arg-type]
         return response.id
+
+
+def new_response(
+    survey: Survey, invitation: Invitation, person: Participant, when: datetime
+) -> Response:
+    """A response as stored: an anonymous one linked to nobody, with the groups for breakdowns
+    (the age band in the year it came in)."""
+    return Response(
+        survey_id=survey.id or 0,
+        invitation_id=None if survey.anonymous else invitation.id,
+        participant_id=None if survey.anonymous else person.id,
+        age_band=age_band(person.birth_year, when.year),
+        gender=person.gender,
+        district=person.district,
+        submitted_at=when,
+    )
 
 
 def _moment(survey: Survey) -> datetime:

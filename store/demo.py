@@ -155,8 +155,8 @@ def _add_answers(db: Database, rng: random.Random, survey_ids: list[int]) -> Non
     active panel, answered over the weeks each survey was open."""
     from sqlmodel import select
 
-    from .models import Answer, Invitation, Response
-    from .reference import age_band
+    from .answering import new_response
+    from .models import Answer, Invitation
     from .surveys import load_spec
 
     with db.write() as session:
@@ -183,15 +183,7 @@ def _add_answers(db: Database, rng: random.Random, survey_ids: list[int]) -> Non
                     when = when.replace(hour=0, minute=0, second=0, microsecond=0)
                 invitation.started_at = invitation.completed_at = when
                 session.flush()
-                response = Response(
-                    survey_id=survey_id,
-                    invitation_id=None if survey.anonymous else invitation.id,
-                    participant_id=None if survey.anonymous else person.id,
-                    age_band=age_band(person.birth_year, when.year),
-                    gender=person.gender,
-                    district=person.district,
-                    submitted_at=when,
-                )
+                response = new_response(survey, invitation, person, when)
                 session.add(response)
                 session.flush()
                 session.add_all(

@@ -17,7 +17,8 @@ from tui.screens.publish_dialog import PublishDialog
 from tui.screens.results import ResultsScreen
 from tui.screens.text_answers import TextAnswersScreen
 
-from .conftest import log_in, open_section, settle
+from .conftest import log_in, settle
+from .test_results import open_results
 from .test_shell import palette
 
 SIZE = (80, 24)
@@ -60,15 +61,6 @@ def follow_ups(world, survey_id: int) -> int:
 
 def notes(pilot) -> list[str]:
     return [f"{n.title}: {n.message}" for n in pilot.app._notifications]
-
-
-async def open_results(pilot, enrolment) -> ResultsScreen:
-    await open_section(pilot, enrolment, "f4")
-    await pilot.press("R")
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, ResultsScreen)
-    return screen
 
 
 async def press_p(pilot) -> PublishDialog:
