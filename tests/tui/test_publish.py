@@ -15,10 +15,9 @@ from tests.store.test_results import generate
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.publish_dialog import PublishDialog
 from tui.screens.results import ResultsScreen
-from tui.screens.text_answers import TextAnswersScreen
 
 from .conftest import log_in, settle
-from .test_results import open_results
+from .test_results import open_results, open_text_answers
 from .test_shell import palette
 
 SIZE = (80, 24)
@@ -163,12 +162,7 @@ async def test_a_quote_chosen_in_the_free_text_is_in_the_report(world):
     survey_id, rows = survey_with_answers(world)
     close(world, survey_id)
     async with world.app().run_test(size=SIZE) as pilot:
-        screen = await open_results(pilot, world.admin)
-        screen.views["ideas"].focus()
-        await pilot.press("t")
-        await settle(pilot)
-        answers = pilot.app.screen
-        assert isinstance(answers, TextAnswersScreen)
+        answers = await open_text_answers(pilot, world)
         await pilot.press("tab")
         options = answers.query_one("#text-list", OptionList)
         assert answers.focused is options
@@ -177,6 +171,8 @@ async def test_a_quote_chosen_in_the_free_text_is_in_the_report(world):
         chosen = str(options.options[0].prompt)
         assert chosen.startswith("★ ")
         await pilot.press("escape")
+        screen = pilot.app.screen
+        assert isinstance(screen, ResultsScreen)
 
         dialog = await press_p(pilot)
         assert shown(dialog, "#publish-quotes").startswith("1 quote chosen for the report")

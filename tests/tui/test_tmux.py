@@ -361,15 +361,21 @@ def test_roster_search_and_open_a_participant(demo_home, tmux_session):
     session.wait_for(re.compile(rf"\b{shown} of {total}\b"))
 
 
-def test_write_a_survey_and_preview_it(tmp_path_factory, tmux_session):
-    # A demo of its own: the admin's code is accepted once, and other tests log in as admin.
-    home = tmp_path_factory.mktemp("survey-home")
+def own_demo(tmp_path_factory, tmux_session, *, width: int, height: int) -> Tmux:
+    """A demo of its own, logged in as its admin, in English: each code is accepted once, and
+    the other tests log in as the demo admin too."""
+    home = tmp_path_factory.mktemp("own-demo")
     run_panel("demo", "--no-app", env=demo_env(home))
     session = tmux_session(demo_env(home, PANEL_LANGUAGE="en"))
-    secret = start_demo(session, width=100, height=32)
+    secret = start_demo(session, width=width, height=height)
     session.wait_for(TITLE_EN)
     log_in(session, "demo", demo_password(home), pyotp.TOTP(secret).now())
     session.wait_for("Logged in as demo")
+    return session
+
+
+def test_write_a_survey_and_preview_it(tmp_path_factory, tmux_session):
+    session = own_demo(tmp_path_factory, tmux_session, width=100, height=32)
 
     session.send("F4")
     surveys = session.wait_for("Answered")
@@ -481,14 +487,7 @@ def test_send_a_survey_and_watch_it_go_out(tmp_path_factory, tmux_session):
 
 
 def test_make_a_recruitment_channel_and_see_its_qr_code(tmp_path_factory, tmux_session):
-    # A demo of its own: each code is accepted once, and the other tests log in as demo too.
-    home = tmp_path_factory.mktemp("recruit-home")
-    run_panel("demo", "--no-app", env=demo_env(home))
-    session = tmux_session(demo_env(home, PANEL_LANGUAGE="en"))
-    secret = start_demo(session, width=100, height=60)
-    session.wait_for(TITLE_EN)
-    log_in(session, "demo", demo_password(home), pyotp.TOTP(secret).now())
-    session.wait_for("Logged in as demo")
+    session = own_demo(tmp_path_factory, tmux_session, width=100, height=60)
     session.send("F6")
     session.wait_for("Recruitment")
     session.send("a")
