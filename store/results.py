@@ -226,7 +226,7 @@ def survey_results(
     actor.require(Role.admin, Role.editor, Role.analyst)
     k, subgroup = checked_k(k), subgroup or Subgroup()
     with db.read() as session:
-        survey, spec = _survey(session, survey_id)
+        survey, spec = survey_and_spec(session, survey_id)
         if subgroup.interest and survey.anonymous:
             raise Invalid("interest", "an anonymous survey's answers are linked to no interests")
         mine = _responses(survey_id, subgroup)
@@ -254,7 +254,7 @@ def breakdown(
     if dimension not in DIMENSIONS:
         raise Invalid("dimension", f"{dimension!r} is not one of {', '.join(DIMENSIONS)}")
     with db.read() as session:
-        survey, spec = _survey(session, survey_id)
+        survey, spec = survey_and_spec(session, survey_id)
         asked = next((q for q in spec.questions if q.key == question), None)
         if asked is None:
             raise NotFound(f"the survey has no question {question!r}")
@@ -296,7 +296,7 @@ def text_answers(
     only: a sentence can say who wrote it."""
     actor.require(Role.admin, Role.editor)
     with db.read() as session:
-        _survey_row, spec = _survey(session, survey_id)
+        _survey_row, spec = survey_and_spec(session, survey_id)
         asked = next((q for q in spec.questions if q.key == question), None)
         if asked is None or asked.kind != "text":
             raise NotFound(f"the survey has no free-text question {question!r}")
@@ -313,7 +313,8 @@ def text_answers(
 # Helpers ------------------------------------------------------------------------------------
 
 
-def _survey(session: Session, survey_id: int) -> tuple[Survey, SurveySpec]:
+def survey_and_spec(session: Session, survey_id: int) -> tuple[Survey, SurveySpec]:
+    """The survey and its questions as read; NotFound for an unknown id."""
     survey = session.get(Survey, survey_id)
     if survey is None:
         raise NotFound(f"no survey has the id {survey_id}")

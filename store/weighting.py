@@ -23,10 +23,9 @@ from sqlmodel import col
 from .actors import Actor
 from .db import Database
 from .models import Answer, PopulationCell, Response
-from .results import DEFAULT_K, checked_k, protect_line
+from .results import DEFAULT_K, checked_k, protect_line, survey_and_spec
 from .roles import Role
 from .survey_spec import QuestionSpec
-from .surveys import load_spec
 
 Cell = tuple[str, str, str]  # age band, gender, district
 MARGINS = ("age_band", "gender", "district")
@@ -132,23 +131,13 @@ def weighted_shares(
     actor.require(Role.admin, Role.editor, Role.analyst)
     k = checked_k(k)
     with db.read() as session:
-        survey_spec = load_spec(session, _survey(session, survey_id))
+        _survey, survey_spec = survey_and_spec(session, survey_id)
         found: dict[str, list[WeightedShare]] = {}
         for question in survey_spec.questions:
             if question.kind not in ("single", "multiple", "scale"):
                 continue
             found[question.key] = _shares(session, question, weighting, k)
     return found
-
-
-def _survey(session, survey_id: int):
-    from .errors import NotFound
-    from .models import Survey
-
-    survey = session.get(Survey, survey_id)
-    if survey is None:
-        raise NotFound(f"no survey has the id {survey_id}")
-    return survey
 
 
 def _shares(session, question: QuestionSpec, weighting: Weighting, k: int) -> list[WeightedShare]:
