@@ -385,3 +385,21 @@ async def test_leaving_an_unchanged_survey_asks_nothing(world) -> None:
         await pilot.press("escape")
         await settle(pilot)
         assert "Leave without saving?" in str(app.screen.query_one(".dialog-title").render())
+
+
+async def test_o_then_y_opens_the_selected_survey(world) -> None:
+    from store.surveys import create_survey
+    from tests.store.test_results import SPEC
+
+    survey_id = create_survey(world.backend.db, actor=Actor.operator(), spec=SPEC)
+    async with world.app().run_test(size=SIZE) as pilot:
+        screen = await open_section(pilot, world.admin, "f4")
+        assert isinstance(screen, SurveysScreen)
+        await pilot.press("o")
+        await settle(pilot)
+        assert "for answers?" in str(pilot.app.screen.query_one(Static).render())
+        await pilot.press("y")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+    detail = get_survey(world.backend.db, actor=Actor.operator(), survey_id=survey_id)
+    assert detail.status == "open"
