@@ -14,15 +14,20 @@ import re
 from datetime import date
 from email.utils import parseaddr
 from functools import cache
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from store.events import EventFacts, EventMail, SessionFacts
 from store.sealing import LINK, UNSUBSCRIBE
-from store.sending import Letter
+from store.sending import Letter, Mailing
 from store.signup import ACCESS_HOURS, CONFIRM_DAYS, Emails
 
 LANGUAGES = ("nb", "en")
-KINDS = ("invitation", "reminder", "follow-up", "confirmation", "member-notice", "access")
+KINDS = ("invitation", "reminder", "follow-up", "confirmation", "member-notice", "access",
+         "event-call", "event-invitation", "event-place", "event-reminder")  # fmt: skip
+WEEKDAYS_NB = ["mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag"]
+LOCAL = ZoneInfo("Europe/Oslo")
 LINK_HINT = {
     "nb": "Virker ikke knappen? Kopier denne lenken til nettleseren:",
     "en": "If the button does not work, copy this link into your browser:",
@@ -146,3 +151,49 @@ def follow_up_letters(*, title: str, mail_from: str, anonymous: bool = False) ->
         )
         for language in LANGUAGES
     }
+
+
+def session_when(session: SessionFacts, language: str) -> str:
+    """ "torsdag 10. desember 2026 kl. 18.00–20.00", in Norwegian time."""
+    start, end = session.starts_at.astimezone(LOCAL), session.ends_at.astimezone(LOCAL)
+    if language == "nb":
+        day = f"{WEEKDAYS_NB[start.weekday()]} {long_date(start.date(), language)}"
+        times = f"kl. {start:%H.%M}–{end:%H.%M}"
+    else:
+        day = f"{start:%A} {long_date(start.date(), language)}"
+        times = f"{start:%H:%M}–{end:%H:%M}"
+    if end.date() != start.date():
+        return f"{day} {times.split('–')[0]} – {long_date(end.date(), language)} {end:%H.%M}"
+    return f"{day} {times}"
+
+
+def _session_words(session: SessionFacts, language: str) -> dict[str, str]:
+    return {
+        "name": f"{session.label}: " if session.label else "",
+        "when": session_when(session, language),
+        "place": session.location,
+    }
+
+
+def event_letter(kind: str, language: str, facts: EventFacts, *, mail_from: str) -> Letter:
+    """An email about a workshop: the call for volunteers, the invitation, a place (or the
+    waiting list) and the reminder the day before."""
+    return letter(
+        kind,
+        language,
+        title=facts.title,
+        description=facts.description,
+        sessions=[_session_words(s, language) for s in facts.sessions],
+        session=_session_words(facts.session, language) if facts.session else None,
+        state=facts.state or "",
+        sender=sender_name(mail_from),
+    )
+
+
+def event_mail(*, mail_from: str, base_url: str) -> EventMail:
+    """What the store needs to write event emails, for a sender and a site."""
+    return EventMail(
+        write=lambda kind, language, facts: event_letter(kind, language, facts,
+                                                         mail_from=mail_from),
+        mailing=Mailing(mail_from=mail_from, base_url=base_url),
+    )  # fmt: skip

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from email.charset import QP, Charset
 from email.generator import BytesGenerator
 from email.header import Header
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
+from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.policy import Compat32
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
@@ -148,15 +149,39 @@ def build_email(outgoing: Outgoing, links: dict[str, str], mail_from: str) -> Em
         if name.lower() not in OWN_HEADERS:
             message[_one_line(name)] = _encoded(name, value)
     message["MIME-Version"] = "1.0"
+    body: Message = MIMEText(text, "plain", _UTF8)
     if html:
         # "=_" never occurs in quoted-printable text, so the parts cannot contain it.
-        boundary = f"=_{secrets.token_hex(12)}"
-        message["Content-Type"] = f'multipart/alternative; boundary="{boundary}"'
-        message.attach(MIMEText(text, "plain", _UTF8))
-        message.attach(MIMEText(html, "html", _UTF8))
+        body = MIMEMultipart("alternative", boundary=f"=_{secrets.token_hex(12)}")
+        body.attach(MIMEText(text, "plain", _UTF8))
+        body.attach(MIMEText(html, "html", _UTF8))
+    if outgoing.attachments:
+        mixed = MIMEMultipart("mixed", boundary=f"=_{secrets.token_hex(12)}")
+        mixed.attach(body)
+        for attachment in outgoing.attachments:
+            mixed.attach(_attachment(attachment))
+        body = mixed
+    if body.is_multipart():
+        message["Content-Type"] = body["Content-Type"]
+        for part in body.get_payload():
+            message.attach(part)
     else:
         message.set_payload(text, _UTF8)
     return message
+
+
+def _attachment(attachment: dict[str, str]) -> Message:
+    """A text file sent with the email, such as a calendar entry (text/calendar)."""
+    _main, _slash, rest = attachment.get("content_type", "text/plain").partition("/")
+    subtype, *params = [p.strip() for p in rest.split(";")]
+    part = MIMEText(attachment["text"], subtype or "plain", _UTF8)
+    for param in params:
+        name, _eq, value = param.partition("=")
+        if name.lower() != "charset" and value:
+            part.set_param(name, value)
+    filename = _one_line(attachment.get("filename", "vedlegg.txt"))
+    part.add_header("Content-Disposition", "attachment", filename=filename)
+    return part
 
 
 def to_bytes(message: EmailMessage) -> bytes:

@@ -74,6 +74,7 @@ class Outgoing:
     participant_id: int | None
     kind: str
     link_salt: str | None = None  # a survey email's: its invitation's, to make the link from
+    attachments: tuple[dict[str, str], ...] = ()  # {"filename", "content_type", "text"}
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ class Failure:
 # In the order of Outgoing's fields, then the priority (for sorting only).
 _OUTGOING = (_c.id, _c.to_address, _c.subject, _c.body_text, _c.body_html, _c.headers, _c.sealed,
              _c.message_id, _c.attempts, _c.participant_id, _c.kind, _c.letter_id, _c.fields,
-             _c.survey_id, _c.priority)  # fmt: skip
+             _c.survey_id, _c.attachments, _c.priority)  # fmt: skip
 
 
 def _due(now: datetime) -> ColumnElement[bool]:
@@ -196,7 +197,7 @@ def _outgoing_of(
         headers = {**(letter.headers or {}), **(headers or {})}
     return Outgoing(row.id, row.to_address, subject, text, html_body, headers or {}, row.sealed,
                     row.message_id, row.attempts, row.participant_id, row.kind,
-                    salt or None)  # fmt: skip
+                    salt or None, tuple(row.attachments or ()))  # fmt: skip
 
 
 # What every recorded outcome clears: the lease, and for sent and failed rows the next attempt.

@@ -23,6 +23,7 @@ from .actors import Actor
 from .db import Database
 from .errors import Invalid
 from .models import (
+    EventVolunteer,
     Interest,
     Invitation,
     Participant,
@@ -72,13 +73,14 @@ class Stratum:
 class Plan:
     """The outcome of a selection, for staff to look at before anything is written."""
 
-    survey_id: int
+    survey_id: int | None
     selection: Selection
     seed: int
     chosen: list[int]  # participant ids, in draw order
     matching: int  # active, deliverable, matching the filter
     left_out: dict[str, int] = field(default_factory=dict)  # reason → count
     strata: list[Stratum] = field(default_factory=list)
+    event_id: int | None = None  # a call for volunteers for this event, not a survey send
 
     def summary(self) -> dict:
         return {
@@ -89,19 +91,27 @@ class Plan:
         }
 
 
-def plan_send(db: Database, *, actor: Actor, survey_id: int, selection: Selection) -> Plan:
-    """Choose the recipients of a survey by `selection`; writes nothing."""
+def plan_send(
+    db: Database,
+    *,
+    actor: Actor,
+    selection: Selection,
+    survey_id: int | None = None,
+    event_id: int | None = None,
+) -> Plan:
+    """Choose the recipients of a survey (or of an event's call for volunteers) by `selection`;
+    writes nothing. "Already invited" is to the survey, or asked or volunteered for the event."""
     actor.require(Role.admin, Role.editor)
     _check(selection)
     seed = selection.seed if selection.seed is not None else secrets.randbelow(2**31)
     now = utcnow()
+    if event_id is not None:
+        already = select(EventVolunteer.participant_id).where(EventVolunteer.event_id == event_id)
+    else:
+        already = select(Invitation.participant_id).where(Invitation.survey_id == survey_id)
     with db.read() as session:
         people = _matching(session, selection)
-        invited = set(
-            session.exec(
-                select(Invitation.participant_id).where(Invitation.survey_id == survey_id)
-            ).all()
-        )
+        invited = set(session.exec(already).all())
         population = _population(session, selection) if _uses_population(selection) else {}
     cutoff = now - timedelta(days=selection.rest_days) if selection.rest_days > 0 else None
     left_out: Counter[str] = Counter()
@@ -121,16 +131,17 @@ def plan_send(db: Database, *, actor: Actor, survey_id: int, selection: Selectio
         chosen = [person_id for person_id, _band, _gender in pool]
         if selection.method != "all" and size is not None and size > len(pool):
             left_out["not_enough"] = size - len(pool)
-        strata = _strata_report(pool, {k: float(v) for k, v in _counts(pool).items()}, chosen)
+        strata = _strata_report(pool, {k: float(v) for k, v in counts(pool).items()}, chosen)
     elif selection.method == "simple":
         chosen = [person_id for person_id, _b, _g in rng.sample(pool, size)]
-        strata = _strata_report(pool, _proportional(_counts(pool), size), chosen)
+        strata = _strata_report(pool, proportional(counts(pool), size), chosen)
     else:
-        weights = population if selection.proportional_to == "population" else _counts(pool)
-        chosen, targets = _stratified(pool, size, weights, rng)
+        weights = population if selection.proportional_to == "population" else counts(pool)
+        chosen, targets = stratified(pool, size, weights, rng)
         strata = _strata_report(pool, targets, chosen)
     return Plan(
         survey_id=survey_id,
+        event_id=event_id,
         selection=selection,
         seed=seed,
         chosen=chosen,
@@ -203,36 +214,38 @@ def _population(session: Session, s: Selection) -> dict[tuple[str, str], float]:
     return {(band, gender): float(count) for band, gender, count in rows}
 
 
-def _counts(pool: list[tuple[int, str, str]]) -> dict[tuple[str, str], int]:
-    return dict(Counter((band, gender) for _id, band, gender in pool))
+def counts(pool: list[tuple]) -> dict[tuple, int]:
+    """People per stratum; a pool's rows are (id, *stratum)."""
+    return dict(Counter(tuple(key) for _id, *key in pool))
 
 
-def _proportional(weights: dict[tuple[str, str], float], size: int) -> dict[tuple[str, str], float]:
+def proportional(weights: dict[tuple, float], size: int) -> dict[tuple, float]:
     total = sum(weights.values())
     return {k: size * w / total for k, w in weights.items()} if total else {}
 
 
-def _stratified(
-    pool: list[tuple[int, str, str]],
+def stratified(
+    pool: list[tuple],
     size: int,
-    weights: dict[tuple[str, str], float],
+    weights: dict[tuple, float],
     rng: random.Random,
-) -> tuple[list[int], dict[tuple[str, str], float]]:
-    """Draw `size` people, each stratum in proportion to `weights` as far as it has people.
+) -> tuple[list[int], dict[tuple, float]]:
+    """Draw `size` people from `pool`, rows of (id, *stratum), each stratum in proportion to
+    `weights` as far as it has people.
 
     Strata without weight (say, unknown age) get none unless the others run out. A stratum
     short of people gives its shortfall to the rest, in proportion again. Seats are rounded by
     largest remainder, ties broken by the seeded generator.
     """
-    members: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for person_id, band, gender in pool:
-        members[(band, gender)].append(person_id)
-    targets = _proportional({k: w for k, w in weights.items() if k in members}, size)
+    members: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    for person_id, *key in pool:
+        members[tuple(key)].append(person_id)
+    targets = proportional({k: w for k, w in weights.items() if k in members}, size)
     seats = {k: 0 for k in members}
     open_strata = {k for k in members if weights.get(k, 0) > 0} or set(members)
     left = size
     while left > 0 and open_strata:
-        share = _proportional({k: weights.get(k, 1.0) for k in open_strata}, left)
+        share = proportional({k: weights.get(k, 1.0) for k in open_strata}, left)
         whole = {k: min(int(v), len(members[k]) - seats[k]) for k, v in share.items()}
         for k, n in whole.items():
             seats[k] += n
@@ -258,7 +271,7 @@ def _stratified(
 def _strata_report(
     pool: list[tuple[int, str, str]], targets: dict[tuple[str, str], float], chosen: list[int]
 ) -> list[Stratum]:
-    available = _counts(pool)
+    available = counts(pool)
     picked = set(chosen)
     got = Counter((band, gender) for person_id, band, gender in pool if person_id in picked)
     order = {label: n for n, (label, _low, _high) in enumerate(AGE_BANDS)}

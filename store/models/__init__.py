@@ -11,7 +11,15 @@ SQLModel.metadata.naming_convention = {
 }
 
 from .audit import AuditEvent  # noqa: E402
-from .events import Event, EventInvite, RsvpState  # noqa: E402
+from .events import (  # noqa: E402
+    Event,
+    EventDraw,
+    EventInvite,
+    EventSession,
+    EventStatus,
+    EventVolunteer,
+    RsvpState,
+)
 from .outbox import Letter, Message, MessageStatus, PanelFlag, SendBatch  # noqa: E402
 from .participants import (  # noqa: E402
     Interest,
@@ -37,7 +45,11 @@ __all__ = [
     "Answer",
     "AuditEvent",
     "Event",
+    "EventDraw",
     "EventInvite",
+    "EventSession",
+    "EventStatus",
+    "EventVolunteer",
     "Interest",
     "Invitation",
     "Letter",

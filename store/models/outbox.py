@@ -47,6 +47,9 @@ class Message(SQLModel, table=True):
     # The personal links the body refers to, encrypted with the server key: a copy of the
     # database alone cannot answer or unsubscribe for anyone. Cleared once the message is sent.
     sealed: str | None = None
+    # Files sent with it, such as a workshop's calendar entry:
+    # [{"filename": …, "content_type": …, "text": …}].
+    attachments: list[dict[str, str]] | None = Field(default=None, sa_type=JSON)
     status: str = MessageStatus.queued
     priority: int = 0
     attempts: int = 0
@@ -68,7 +71,8 @@ class SendBatch(SQLModel, table=True):
     survey_id: int | None = Field(
         default=None, foreign_key="survey.id", index=True, ondelete="CASCADE"
     )
-    kind: str  # invitation, reminder
+    event_id: int | None = Field(default=None, foreign_key="event.id", ondelete="CASCADE")
+    kind: str  # invitation, reminder, follow-up, event-call, event-invitation, event-reminder
     seed: int | None = None  # the random draw can be repeated from it
     criteria: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     summary: dict[str, Any] | None = Field(default=None, sa_type=JSON)

@@ -1,0 +1,362 @@
+"""Workshops: events and sessions, volunteers, the draw, invitations, places and the waiting
+list, reminders and attendance, on both engines."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import timedelta
+
+import icalendar
+import pytest
+from sqlmodel import select
+
+from mail.compose import event_mail
+from store.actors import Actor
+from store.errors import Invalid, NotFound, Refused
+from store.event_draw import DrawRequest, invite_drawn, plan_draw, repeat_draw
+from store.events import (
+    add_session,
+    add_volunteer,
+    call_token,
+    cancel_invite,
+    create_event,
+    event_view,
+    invite_token,
+    plan_call,
+    queue_call,
+    queue_session_reminders,
+    record_attendance,
+    update_session,
+    volunteer_list,
+    volunteers_from_survey,
+)
+from store.history import participant_history
+from store.models import EventInvite, EventSession, Message, Participant, PopulationCell
+from store.rsvp import RsvpOutcome, answer_call, answer_invite, call_view, rsvp_calendar, rsvp_view
+from store.sampling import Selection
+from store.sealing import LINK, open_links
+from store.timeutil import utcnow
+
+from .test_sending import YEAR, person
+
+ADMIN = Actor.operator()
+MAIL = event_mail(
+    mail_from="Bærum kommune <innbyggerpanel@baerum.kommune.no>", base_url="https://p.example"
+)
+
+
+def people(db, count: int, **fields) -> list[int]:
+    with db.write() as session:
+        rows = [person(f"{fields.get('gender', 'x')}{n}-{id(fields)}", **fields) for n in range(count)]
+        session.add_all(rows)
+        session.flush()
+        return [row.id for row in rows]
+
+
+def workshop(db, *capacities: int, days: int = 14) -> tuple[int, list[int]]:
+    event_id = create_event(db, actor=ADMIN, title="Min side – verksted", location="Rådhuset",
+                            description="Vi utvikler Min side sammen.")  # fmt: skip
+    start = (utcnow() + timedelta(days=days)).replace(second=0, microsecond=0)
+    sessions = [
+        add_session(db, actor=ADMIN, event_id=event_id, starts_at=start + timedelta(days=n),
+                    ends_at=start + timedelta(days=n, hours=2), capacity=c, label=f"Økt {n + 1}")
+        for n, c in enumerate(capacities)
+    ]  # fmt: skip
+    return event_id, sessions
+
+
+def invited(db, key, event_id: int, ids: list[int]) -> dict[int, str]:
+    """Make `ids` volunteers, draw them all and invite them; their links' tokens by id."""
+    for participant_id in ids:
+        add_volunteer(db, actor=ADMIN, event_id=event_id, participant_id=participant_id)
+    plan = plan_draw(db, actor=ADMIN, event_id=event_id,
+                     request=DrawRequest(size=len(ids), method="random"))  # fmt: skip
+    invite_drawn(db, key, actor=ADMIN, plan=plan, mail=MAIL)
+    with db.read() as session:
+        rows = session.exec(select(EventInvite).where(EventInvite.event_id == event_id)).all()
+        return {row.participant_id: invite_token(key, row.link_salt) for row in rows}
+
+
+def states(db, event_id: int) -> Counter:
+    with db.read() as session:
+        rows = session.exec(select(EventInvite).where(EventInvite.event_id == event_id)).all()
+        return Counter((row.state, row.session_id) for row in rows)
+
+
+def test_sessions_are_checked_and_an_event_needs_a_title(db) -> None:
+    with pytest.raises(Invalid, match="title"):
+        create_event(db, actor=ADMIN, title="  ")
+    event_id, _ = workshop(db, 10)
+    start = utcnow()
+    with pytest.raises(Invalid, match="end after"):
+        add_session(db, actor=ADMIN, event_id=event_id, starts_at=start, ends_at=start,
+                    capacity=5)  # fmt: skip
+    with pytest.raises(Invalid, match="capacity"):
+        add_session(db, actor=ADMIN, event_id=event_id, starts_at=start,
+                    ends_at=start + timedelta(hours=1), capacity=0)  # fmt: skip
+    with pytest.raises(Invalid, match="time zone"):
+        add_session(db, actor=ADMIN, event_id=event_id, starts_at=start.replace(tzinfo=None),
+                    ends_at=start.replace(tzinfo=None) + timedelta(hours=1), capacity=5)  # fmt: skip
+
+
+def test_a_call_for_volunteers_asks_a_sample_and_their_answers_make_the_list(db, key) -> None:
+    people(db, 30, gender="female", birth_year=YEAR - 30)
+    event_id, _ = workshop(db, 10)
+    plan = plan_call(db, actor=ADMIN, event_id=event_id,
+                     selection=Selection(method="simple", size=12, seed=7, rest_days=0))  # fmt: skip
+    queued = queue_call(db, key, actor=ADMIN, event_id=event_id, plan=plan, mail=MAIL)
+    assert queued.queued == 12
+    with db.read() as session:
+        messages = session.exec(select(Message).where(Message.kind == "event-call")).all()
+        tokens = [open_links(key, m.sealed)[LINK].rsplit("/", 1)[1] for m in messages]
+        contacted = session.exec(
+            select(Participant).where(Participant.last_contacted_at.is_not(None))  # type: ignore[union-attr]
+        ).all()
+    assert len(messages) == 12 and len(contacted) == 12
+    assert all(m.event_id == event_id for m in messages)
+    # Asked again: nobody twice.
+    again = plan_call(db, actor=ADMIN, event_id=event_id,
+                      selection=Selection(rest_days=0))  # fmt: skip
+    assert again.left_out["already_invited"] == 12 and len(again.chosen) == 18
+    # Five say yes, one says no and then yes after all, one says no.
+    for token in tokens[:5]:
+        assert answer_call(db, key, token, yes=True).answer == "yes"
+    answer_call(db, key, tokens[5], yes=False)
+    assert answer_call(db, key, tokens[5], yes=True).answer == "yes"
+    assert answer_call(db, key, tokens[6], yes=False).answer == "no"
+    assert call_view(db, key, tokens[7]).answer is None
+    assert call_view(db, key, "x" * 32) is None
+    view = event_view(db, actor=ADMIN, event_id=event_id)
+    assert (view.asked, view.volunteers) == (12, 6)
+    assert len(volunteer_list(db, actor=ADMIN, event_id=event_id)) == 6
+
+
+def test_volunteers_from_a_question_in_an_identified_survey(db, key) -> None:
+    from store.models import Answer, Option, Question, Response
+    from store.survey_spec import OptionSpec, QuestionSpec, SurveySpec
+    from store.surveys import create_survey
+
+    spec = SurveySpec(
+        title="Min side", anonymous=False,
+        questions=[QuestionSpec("workshop", "single", "Kan vi invitere deg?",
+                                options=[OptionSpec("Ja"), OptionSpec("Nei")])],
+    )  # fmt: skip
+    survey_id = create_survey(db, actor=ADMIN, spec=spec)
+    ids = people(db, 6, gender="male", birth_year=YEAR - 40)
+    with db.write() as session:
+        question = session.exec(select(Question).where(Question.survey_id == survey_id)).one()
+        options = {o.label: o.id for o in session.exec(
+            select(Option).where(Option.question_id == question.id))}  # fmt: skip
+        for n, participant_id in enumerate(ids):
+            response = Response(survey_id=survey_id, participant_id=participant_id)
+            session.add(response)
+            session.flush()
+            session.add(Answer(response_id=response.id, question_id=question.id,
+                               option_id=options["Ja" if n < 4 else "Nei"]))  # fmt: skip
+    event_id, _ = workshop(db, 10)
+    added = volunteers_from_survey(db, actor=ADMIN, event_id=event_id, survey_id=survey_id,
+                                   question="workshop", option="Ja")  # fmt: skip
+    assert added == 4
+    assert volunteers_from_survey(db, actor=ADMIN, event_id=event_id, survey_id=survey_id,
+                                  question="workshop", option="Ja") == 0  # fmt: skip
+    assert {v.participant_id for v in volunteer_list(db, actor=ADMIN, event_id=event_id)} == set(
+        ids[:4]
+    )
+    with pytest.raises(Invalid, match="option"):
+        volunteers_from_survey(db, actor=ADMIN, event_id=event_id, survey_id=survey_id,
+                               question="workshop", option="Kanskje")  # fmt: skip
+
+
+def test_the_draw_is_recorded_repeatable_and_stratified(db, key) -> None:
+    young = people(db, 10, gender="female", birth_year=YEAR - 22, district="Sandvika")
+    old = people(db, 30, gender="male", birth_year=YEAR - 65, district="Bekkestua")
+    event_id, _ = workshop(db, 10, 10)
+    for participant_id in young + old:
+        add_volunteer(db, actor=ADMIN, event_id=event_id, participant_id=participant_id)
+    request = DrawRequest(size=20, method="stratified", seed=1234)
+    first = plan_draw(db, actor=ADMIN, event_id=event_id, request=request)
+    second = plan_draw(db, actor=ADMIN, event_id=event_id, request=request)
+    assert first.chosen == second.chosen and len(first.chosen) == 20
+    other = plan_draw(db, actor=ADMIN, event_id=event_id,
+                      request=DrawRequest(size=20, seed=99))  # fmt: skip
+    assert set(other.chosen) != set(first.chosen)
+    # In proportion to the volunteers: a quarter young, three quarters old.
+    groups = {s.group[:2]: s.chosen for s in first.strata}
+    assert groups == {("16-24", "female"): 5, ("65-74", "male"): 15} or sum(groups.values()) == 20
+    assert sum(1 for i in first.chosen if i in young) == 5
+    # Favouring the under-represented: the population has as many young women as old men.
+    with db.write() as session:
+        for district in ("Sandvika", "Bekkestua"):
+            session.add(PopulationCell(district=district, gender="female", age_band="16-24",
+                                       count=500))
+            session.add(PopulationCell(district=district, gender="male", age_band="65-74",
+                                       count=500))  # fmt: skip
+    favoured = plan_draw(db, actor=ADMIN, event_id=event_id,
+                         request=DrawRequest(size=20, strata=("age_band", "gender"), favour=True,
+                                             seed=5))  # fmt: skip
+    assert sum(1 for i in favoured.chosen if i in young) == 10  # every young volunteer
+    assert "population" in favoured.explain()
+    queued = invite_drawn(db, key, actor=ADMIN, plan=favoured, mail=MAIL)
+    assert queued.queued == 20
+    view = event_view(db, actor=ADMIN, event_id=event_id)
+    assert len(view.draws) == 1 and view.draws[0].seed == 5 and view.draws[0].pool == 40
+    same, chosen = repeat_draw(db, actor=ADMIN, draw_id=view.draws[0].id)
+    assert same and chosen == favoured.chosen
+    # Those invited are not drawn again.
+    rest = plan_draw(db, actor=ADMIN, event_id=event_id, request=DrawRequest(size=40, seed=1))
+    assert rest.left_out["already_invited"] == 20 and len(rest.chosen) == 20
+
+
+def test_places_are_given_until_full_then_the_waiting_list_moves_up(db, key) -> None:
+    ids = people(db, 5, gender="female", birth_year=YEAR - 30)
+    event_id, (first, second) = workshop(db, 2, 10)
+    tokens = invited(db, key, event_id, ids)
+    a, b, c, d, e = (tokens[i] for i in ids)
+    assert answer_invite(db, key, a, session_id=first, mail=MAIL)[0] == RsvpOutcome.accepted
+    assert answer_invite(db, key, b, session_id=first, mail=MAIL)[0] == RsvpOutcome.accepted
+    outcome, view = answer_invite(db, key, c, session_id=first, mail=MAIL)
+    assert outcome == RsvpOutcome.waitlisted and view.waitlist_position == 1
+    outcome, view = answer_invite(db, key, d, session_id=first, mail=MAIL)
+    assert outcome == RsvpOutcome.waitlisted and view.waitlist_position == 2
+    assert answer_invite(db, key, a, session_id=first, mail=MAIL)[0] == RsvpOutcome.unchanged
+    # a moves to the second session: c, first in line, gets the place.
+    assert answer_invite(db, key, a, session_id=second, mail=MAIL)[0] == RsvpOutcome.accepted
+    assert rsvp_view(db, key, c).state == "accepted"
+    assert rsvp_view(db, key, d).waitlist_position == 1
+    # b declines: d gets the place.
+    assert answer_invite(db, key, b, session_id=None, mail=MAIL)[0] == RsvpOutcome.declined
+    assert rsvp_view(db, key, d).state == "accepted"
+    assert states(db, event_id)[("accepted", first)] == 2
+    # e waits; staff add a place: e is in.
+    assert answer_invite(db, key, e, session_id=first, mail=MAIL)[0] == RsvpOutcome.waitlisted
+    with db.read() as session:
+        row = session.get(EventSession, first)
+    promoted = update_session(db, key, actor=ADMIN, session_id=first, starts_at=row.starts_at,
+                              ends_at=row.ends_at, capacity=3, mail=MAIL)  # fmt: skip
+    assert promoted == 1 and rsvp_view(db, key, e).state == "accepted"
+    with pytest.raises(Invalid, match="already have a place"):
+        update_session(db, key, actor=ADMIN, session_id=first, starts_at=row.starts_at,
+                       ends_at=row.ends_at, capacity=1, mail=MAIL)  # fmt: skip
+    # Each promotion and each answer wrote to the resident; the promoted ones say so.
+    with db.read() as session:
+        place = session.exec(select(Message).where(Message.kind == "event-place")).all()
+    subjects = Counter(m.subject.split(":")[0] for m in place)
+    assert subjects["Du har fått plass"] == 3  # c, d and e
+    assert subjects["Du står på venteliste"] == 3
+    assert all(m.attachments for m in place if m.subject.startswith("Du er påmeldt"))
+
+
+def test_staff_cancelling_a_place_promotes_and_attendance_comes_after(db, key) -> None:
+    ids = people(db, 2, gender="male", birth_year=YEAR - 50)
+    event_id, (only,) = workshop(db, 1)
+    tokens = invited(db, key, event_id, ids)
+    answer_invite(db, key, tokens[ids[0]], session_id=only, mail=MAIL)
+    answer_invite(db, key, tokens[ids[1]], session_id=only, mail=MAIL)
+    invites = {i.participant_id: i for i in event_view(db, actor=ADMIN, event_id=event_id).invites}
+    with pytest.raises(Refused, match="not started"):
+        record_attendance(db, actor=ADMIN, invite_id=invites[ids[0]].id, attended=True)
+    assert cancel_invite(db, key, actor=ADMIN, invite_id=invites[ids[0]].id, mail=MAIL) == 1
+    assert rsvp_view(db, key, tokens[ids[0]]) is None  # a cancelled link opens nothing
+    assert rsvp_view(db, key, tokens[ids[1]]).state == "accepted"
+    with db.write() as session:  # the session took place yesterday
+        row = session.get(EventSession, only)
+        row.starts_at, row.ends_at = utcnow() - timedelta(days=1), utcnow() - timedelta(hours=22)
+        session.add(row)
+    record_attendance(db, actor=ADMIN, invite_id=invites[ids[1]].id, attended=True)
+    view = event_view(db, actor=ADMIN, event_id=event_id)
+    assert view.sessions[0].attended == 1
+    with pytest.raises(Refused):
+        record_attendance(db, actor=ADMIN, invite_id=invites[ids[0]].id, attended=True)
+    # The closed session takes no more answers.
+    assert answer_invite(db, key, tokens[ids[1]], session_id=None, mail=MAIL)[0] == (
+        RsvpOutcome.closed
+    )
+    history = participant_history(db, actor=ADMIN, participant_id=ids[1])
+    kinds = [item.kind for item in history]
+    assert "workshop" in kinds and "email" in kinds
+
+
+@pytest.mark.parametrize("answering", [12])
+def test_concurrent_accepts_never_exceed_the_places(db, key, answering) -> None:
+    ids = people(db, answering, gender="female", birth_year=YEAR - 35)
+    event_id, (only,) = workshop(db, 5)
+    tokens = list(invited(db, key, event_id, ids).values())
+    barrier = threading.Barrier(len(tokens))
+    outcomes: list[RsvpOutcome] = []
+    errors: list[BaseException] = []
+
+    def accept(token: str) -> None:
+        try:
+            barrier.wait()
+            outcomes.append(answer_invite(db, key, token, session_id=only, mail=MAIL)[0])
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=accept, args=(t,)) for t in tokens]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert Counter(outcomes) == {RsvpOutcome.accepted: 5, RsvpOutcome.waitlisted: answering - 5}
+    assert states(db, event_id)[("accepted", only)] == 5
+    assert event_view(db, actor=ADMIN, event_id=event_id).sessions[0].free == 0
+
+
+def test_the_calendar_files_parse_back(db, key) -> None:
+    ids = people(db, 1, gender="female", birth_year=YEAR - 35)
+    event_id, (first, second) = workshop(db, 5, 5)
+    token = invited(db, key, event_id, ids)[ids[0]]
+    both = icalendar.Calendar.from_ical(rsvp_calendar(db, key, token, MAIL.mailing))
+    assert len(both.walk("VEVENT")) == 2
+    answer_invite(db, key, token, session_id=second, mail=MAIL)
+    mine = icalendar.Calendar.from_ical(rsvp_calendar(db, key, token, MAIL.mailing))
+    (entry,) = mine.walk("VEVENT")
+    with db.read() as session:
+        row = session.get(EventSession, second)
+        attached = session.exec(select(Message).where(Message.kind == "event-place")).one()
+    assert entry.decoded("dtstart") == row.starts_at
+    assert entry.decoded("dtend") == row.ends_at
+    assert str(entry["summary"]) == "Min side – verksted – Økt 2"
+    assert str(entry["location"]) == "Rådhuset"
+    assert str(entry["uid"]).startswith(f"panel-session-{second}@")
+    file = attached.attachments[0]
+    assert file["filename"].endswith(".ics") and file["content_type"].startswith("text/calendar")
+    sent = icalendar.Calendar.from_ical(file["text"])
+    assert sent.walk("VEVENT")[0]["uid"] == entry["uid"]
+    for line in file["text"].split("\r\n"):
+        assert len(line.encode()) <= 75
+
+
+def test_the_reminder_goes_the_day_before_once(db, key) -> None:
+    ids = people(db, 3, gender="male", birth_year=YEAR - 45)
+    event_id, (soon,) = workshop(db, 5, days=1)
+    tokens = invited(db, key, event_id, ids)
+    answer_invite(db, key, tokens[ids[0]], session_id=soon, mail=MAIL)
+    answer_invite(db, key, tokens[ids[1]], session_id=soon, mail=MAIL)
+    with db.read() as session:
+        starts = session.get(EventSession, soon).starts_at
+    too_early = starts - timedelta(days=3)
+    assert queue_session_reminders(db, key, mail=MAIL, now=too_early) == 0
+    day_before = starts - timedelta(days=1)
+    assert queue_session_reminders(db, key, mail=MAIL, now=day_before) == 2
+    assert queue_session_reminders(db, key, mail=MAIL, now=day_before) == 0
+    with db.read() as session:
+        reminders = session.exec(select(Message).where(Message.kind == "event-reminder")).all()
+    assert {m.participant_id for m in reminders} == {ids[0], ids[1]}
+    assert all(m.attachments and m.subject.endswith("i morgen") for m in reminders)
+
+
+def test_links_only_open_their_own_row(db, key) -> None:
+    ids = people(db, 1, gender="male", birth_year=YEAR - 45)
+    event_id, (only,) = workshop(db, 5)
+    token = invited(db, key, event_id, ids)[ids[0]]
+    assert rsvp_view(db, key, token).name
+    assert rsvp_view(db, key, call_token(key, "whatever")) is None
+    assert rsvp_view(db, key, "../../etc/passwd") is None
+    _other, (elsewhere,) = workshop(db, 5)
+    with pytest.raises(Invalid, match="session"):
+        answer_invite(db, key, token, session_id=elsewhere, mail=MAIL)
+    with pytest.raises(NotFound):
+        answer_invite(db, key, token, session_id=only + 1000, mail=MAIL)
