@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .actors import Actor
 from .db import Database
+from .events import EventMail
 from .models import (
     Interest,
     Participant,
@@ -85,8 +86,9 @@ def ascii_fold(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
-def build_demo(db: Database, key: ServerKey, *, seed: int = 2019) -> DemoLogin:
-    """Fill an empty, migrated database with the demo staff and panel; returns the admin login."""
+def build_demo(db: Database, key: ServerKey, *, mail: EventMail, seed: int = 2019) -> DemoLogin:
+    """Fill an empty, migrated database with the demo staff and panel; returns the admin login.
+    The workshop's emails are queued as `mail` writes them, for the demo's dispatcher to send."""
     rng = random.Random(seed)
     password = (
         "-".join(rng.choice(("fjord", "bjork", "sykkel", "lyng", "elv", "tind")) for _ in range(3))
@@ -102,6 +104,7 @@ def build_demo(db: Database, key: ServerKey, *, seed: int = 2019) -> DemoLogin:
     survey_ids = _add_surveys(db, _staff_actor(db, DEMO_STAFF[1][0]))  # the editor
     _add_answers(db, rng, survey_ids)
     _publish_climate(db, survey_ids[-1])
+    _add_workshop(db, key, rng, survey_ids[0], mail)
     return DemoLogin(DEMO_STAFF[0][0], password, enrolments[0])
 
 
@@ -222,6 +225,95 @@ def _publish_climate(db: Database, survey_id: int) -> None:
         ):
             answer.quoted = True
             session.add(answer)
+
+
+# The "Min side" test panel: 39 volunteered in the survey, 20 were invited to two workshops.
+VOLUNTEERS = 39
+WORKSHOP = {
+    "title": "Min side – brukertest og verksted",
+    "description": (
+        "Vi viser fram den nye Min side og ber deg prøve den: finn en sak, en søknad og en "
+        "avtale. Etterpå jobber vi i grupper med hva som bør bli bedre. Vi serverer mat."
+    ),
+    "location": "Bærum rådhus, Arnold Haukelands plass 10, Sandvika",
+}
+SESSIONS = ((14, "Verksted 1"), (21, "Verksted 2"))  # days from now, at 17–19 Norwegian time
+PLACES = 10
+# How the invited had answered when the demo starts: session (1 or 2), 0 for no, None not yet.
+ANSWERS = (1,) * 9 + (2,) * 6 + (0, 0) + (None,) * 3
+
+
+def _add_workshop(
+    db: Database, key: ServerKey, rng: random.Random, survey_id: int, mail: EventMail
+) -> None:
+    """The workshops of the "Min side" survey: the 39 who said yes in it are the volunteers, a
+    recorded draw invites 20 to two sessions, and most have answered."""
+    from zoneinfo import ZoneInfo
+
+    from sqlmodel import col, select
+
+    from .event_draw import DrawRequest, invite_drawn, plan_draw
+    from .events import add_session, create_event, invite_token, volunteers_from_survey
+    from .models import Answer, EventInvite, Option, Question
+    from .rsvp import answer_invite
+
+    with db.write() as session:  # exactly 39 said yes, as in the seed; the others no
+        questions = {
+            q.key: q for q in session.exec(select(Question).where(Question.survey_id == survey_id))
+        }
+        options = {
+            o.label: o.id
+            for o in session.exec(select(Option).where(Option.question_id == questions["join"].id))
+        }
+        answers = session.exec(
+            select(Answer)
+            .where(Answer.question_id == questions["join"].id)
+            .order_by(col(Answer.id))
+        ).all()
+        follow_ups = [questions[k].id for k in ("format", "when")]
+        for n, answer in enumerate(answers):
+            answer.option_id = options["Ja"] if n < VOLUNTEERS else options["Nei takk"]
+            session.add(answer)
+            if n >= VOLUNTEERS:  # not asked how or when, having said no
+                for extra in session.exec(
+                    select(Answer).where(
+                        Answer.response_id == answer.response_id,
+                        col(Answer.question_id).in_(follow_ups),
+                    )
+                ):
+                    session.delete(extra)
+    editor = _staff_actor(db, DEMO_STAFF[1][0])
+    event_id = create_event(db, actor=editor, survey_id=survey_id, **WORKSHOP)
+    today = datetime.now(ZoneInfo("Europe/Oslo")).date()
+    sessions = []
+    for days, label in SESSIONS:
+        start = datetime.combine(
+            today + timedelta(days=days), datetime.min.time(), ZoneInfo("Europe/Oslo")
+        ).replace(hour=17)
+        sessions.append(
+            add_session(db, actor=editor, event_id=event_id, starts_at=start,
+                        ends_at=start + timedelta(hours=2), capacity=PLACES, label=label)
+        )  # fmt: skip
+    volunteers_from_survey(db, actor=editor, event_id=event_id, survey_id=survey_id,
+                           question="join", option="Ja")  # fmt: skip
+    request = DrawRequest(size=20, strata=("age_band", "gender"), favour=True, seed=2019)
+    plan = plan_draw(db, actor=editor, event_id=event_id, request=request)
+    invite_drawn(db, key, actor=editor, plan=plan, mail=mail)
+    with db.read() as session:
+        invites = list(
+            session.exec(
+                select(EventInvite)
+                .where(EventInvite.event_id == event_id)
+                .order_by(col(EventInvite.id))
+            )
+        )
+    rng.shuffle(invites)
+    for invite, choice in zip(invites, ANSWERS, strict=True):
+        if choice is None:
+            continue
+        token = invite_token(key, invite.link_salt or "")
+        answer_invite(db, key, token, session_id=sessions[choice - 1] if choice else None,
+                      mail=mail)  # fmt: skip
 
 
 def _answers(spec, rng: random.Random) -> list[dict]:

@@ -20,6 +20,8 @@ from .models import (
     AuditEvent,
     Event,
     EventInvite,
+    EventSession,
+    EventVolunteer,
     Invitation,
     Message,
     Option,
@@ -127,19 +129,39 @@ def _email_items(session: Session, person: Participant) -> list[HistoryItem]:
 
 
 def _workshop_items(session: Session, participant_id: int) -> list[HistoryItem]:
-    rows = session.exec(
-        select(EventInvite, Event.title)
+    items = []
+    for volunteer, title in session.exec(
+        select(EventVolunteer, Event.title)
+        .join(Event, col(Event.id) == EventVolunteer.event_id)
+        .where(EventVolunteer.participant_id == participant_id)
+    ):
+        if volunteer.asked_at:
+            items.append(HistoryItem(volunteer.asked_at, "workshop",
+                                     f"Asked to volunteer for “{title}”"))  # fmt: skip
+        if volunteer.volunteered_at:
+            how = {"call": "", "staff": " (entered by staff)"}.get(
+                volunteer.source, " (in a survey)"
+            )
+            items.append(HistoryItem(volunteer.volunteered_at, "workshop",
+                                     f"Volunteered for “{title}”{how}"))  # fmt: skip
+        elif volunteer.declined_at:
+            items.append(HistoryItem(volunteer.declined_at, "workshop",
+                                     f"Did not volunteer for “{title}”"))  # fmt: skip
+    for invite, title, label, starts_at in session.exec(
+        select(EventInvite, Event.title, EventSession.label, EventSession.starts_at)
         .join(Event, col(Event.id) == EventInvite.event_id)
+        .join(EventSession, col(EventSession.id) == EventInvite.session_id, isouter=True)
         .where(EventInvite.participant_id == participant_id)
-    )
-    return [
-        HistoryItem(
-            invite.responded_at or invite.invited_at,
-            "workshop",
-            f"Workshop “{title}”: {invite.state}",
-        )
-        for invite, title in rows
-    ]
+    ):
+        items.append(HistoryItem(invite.invited_at, "workshop", f"Invited to “{title}”"))
+        where = f" ({label or _iso(starts_at)})" if starts_at else ""
+        if invite.responded_at and invite.state != "invited":
+            items.append(HistoryItem(invite.responded_at, "workshop",
+                                     f"Workshop “{title}”: {invite.state}{where}"))  # fmt: skip
+        if invite.attended is not None and starts_at is not None:
+            came = "came" if invite.attended else "did not come"
+            items.append(HistoryItem(starts_at, "workshop", f"Workshop “{title}”{where}: {came}"))
+    return items
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -214,21 +236,46 @@ def _number(value: float) -> int | float:
 
 
 def _workshops(session: Session, participant_id: int) -> list[dict[str, Any]]:
-    rows = session.exec(
-        select(EventInvite, Event.title)
-        .join(Event, col(Event.id) == EventInvite.event_id)
-        .where(EventInvite.participant_id == participant_id)
-        .order_by(col(EventInvite.id))
+    volunteered = {
+        event_id: (source, asked_at, volunteered_at, declined_at)
+        for event_id, source, asked_at, volunteered_at, declined_at in session.exec(
+            select(EventVolunteer.event_id, EventVolunteer.source, EventVolunteer.asked_at,
+                   EventVolunteer.volunteered_at, EventVolunteer.declined_at)
+            .where(EventVolunteer.participant_id == participant_id)
+        )
+    }  # fmt: skip
+    invites = {
+        invite.event_id: (invite, starts_at)
+        for invite, starts_at in session.exec(
+            select(EventInvite, EventSession.starts_at)
+            .join(EventSession, col(EventSession.id) == EventInvite.session_id, isouter=True)
+            .where(EventInvite.participant_id == participant_id)
+        )
+    }
+    titles = dict(
+        session.exec(
+            select(Event.id, Event.title).where(col(Event.id).in_(set(volunteered) | set(invites)))
+        ).all()
     )
-    return [
-        {
-            "event_title": title,
-            "state": invite.state,
-            "invited_at": _iso(invite.invited_at),
-            "responded_at": _iso(invite.responded_at),
-        }
-        for invite, title in rows
-    ]
+    rows = []
+    for event_id in sorted(titles):
+        source, asked, yes, no = volunteered.get(event_id, (None, None, None, None))
+        invite, starts_at = invites.get(event_id, (None, None))
+        rows.append(
+            {
+                "event_title": titles[event_id],
+                "volunteer_source": source,
+                "asked_at": _iso(asked),
+                "volunteered_at": _iso(yes),
+                "declined_to_volunteer_at": _iso(no),
+                "state": invite.state if invite else None,
+                "invited_at": _iso(invite.invited_at) if invite else None,
+                "responded_at": _iso(invite.responded_at) if invite else None,
+                "session_starts_at": _iso(starts_at),
+                "attended": invite.attended if invite else None,
+            }
+        )
+    return rows
 
 
 def _messages(session: Session, person: Participant) -> list[dict[str, Any]]:

@@ -36,6 +36,7 @@ from .models import (
     Answer,
     AuditEvent,
     EventInvite,
+    EventVolunteer,
     Invitation,
     Message,
     MessageStatus,
@@ -252,6 +253,11 @@ def _kill_links(session: Session, participant_id: int) -> tuple[int, int]:
     for row in [*invitations, *invites]:
         row.token_hash = f"erased:{secrets.token_hex(16)}"
         session.add(row)
+    for volunteer in session.exec(
+        select(EventVolunteer).where(EventVolunteer.participant_id == participant_id)
+    ):
+        volunteer.token_hash, volunteer.link_salt = None, None
+        session.add(volunteer)
     return len(invitations), len(invites)
 
 
@@ -337,11 +343,7 @@ def export_text(data: dict[str, Any]) -> str:
             lines += [f"  {item['question']}", f"    {shown}"]
     lines.append(ANONYMOUS_NOTE)
     lines += _heading("Verksteder")
-    lines += [
-        f"- «{w['event_title']}»: {_word(w['state'])} (invitert {_when(w['invited_at'])}, "
-        f"svarte {_when(w['responded_at'])})"
-        for w in data["workshops"]
-    ] or ["(ingen)"]
+    lines += [_workshop_line(w) for w in data["workshops"]] or ["(ingen)"]
     lines += _heading("E-post til deg")
     for m in data["messages"]:
         lines.append(f"- {_when(m['sent_at'] or m['created_at'])}: «{m['subject']}» til "
@@ -352,6 +354,20 @@ def export_text(data: dict[str, Any]) -> str:
     lines += _heading("Hva som er gjort med opplysningene dine")
     lines += [f"- {_when(e['at'])}: {_word(e['action'])}" for e in data["audit"]]
     return "\n".join(lines) + "\n"
+
+
+def _workshop_line(w: dict[str, Any]) -> str:
+    parts = []
+    if w["volunteered_at"]:
+        parts.append(f"meldte deg som frivillig {_when(w['volunteered_at'])}")
+    elif w["asked_at"]:
+        parts.append(f"spurt om å være frivillig {_when(w['asked_at'])}")
+    if w["state"]:
+        parts.append(f"{_word(w['state'])} (invitert {_when(w['invited_at'])}, "
+                     f"svarte {_when(w['responded_at'])})")  # fmt: skip
+    if w["attended"] is not None:
+        parts.append("deltok" if w["attended"] else "deltok ikke")
+    return f"- «{w['event_title']}»: " + "; ".join(parts)
 
 
 def _heading(title: str) -> list[str]:

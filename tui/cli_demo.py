@@ -39,9 +39,16 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     if args.reset and settings.demo_dir.exists():
         shutil.rmtree(settings.demo_dir)
     login_file = settings.demo_dir / LOGIN_FILE
+    site = None
+    if not (args.code or args.no_app):
+        from .cli_web import SiteThread
+
+        # The residents' pages run beside the app, so the links in the demo's email open; their
+        # address is known before the demo is built, which queues email with links to them.
+        site = SiteThread(settings, settings.web_host, settings.web_port)
     if not login_file.exists():
         print(_("Building the demo in {path} …").format(path=settings.demo_dir))
-        _build(settings)
+        _build(settings, base_url=site.url if site else settings.base_url)
     username, password = login_file.read_text(encoding="utf-8").split("\n")[:2]
     secret = _secret(settings, username)
     if args.code:
@@ -50,18 +57,15 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         print(pyotp.TOTP(secret).now())
         return 0
     _print_login(settings, username, password, secret)
-    if args.no_app:
+    if site is None:
         return 0
     from mail.catcher import MaildirCatcher
 
     from .cli import run_app
-    from .cli_web import SiteThread
 
     # The demo's email goes to a server of its own that keeps it in a Maildir; the app sends.
-    # The residents' pages run beside it, so the links in that email open.
     maildir = settings.demo_dir / "mail"
     catcher = MaildirCatcher(maildir).start()
-    site = SiteThread(settings, settings.web_host, settings.web_port)
     settings = settings.model_copy(
         update={
             "smtp_host": "127.0.0.1",
@@ -90,7 +94,8 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         catcher.stop()
 
 
-def _build(settings: Settings) -> None:
+def _build(settings: Settings, *, base_url: str) -> None:
+    from mail.compose import event_mail
     from store.db import Database
     from store.demo import build_demo
     from store.migrate import upgrade
@@ -103,7 +108,9 @@ def _build(settings: Settings) -> None:
     db = Database(settings.resolved_database_url)
     try:
         upgrade(db)
-        login = build_demo(db, key)
+        login = build_demo(
+            db, key, mail=event_mail(mail_from=settings.mail_from, base_url=base_url)
+        )
     finally:
         db.dispose()
     path = settings.demo_dir / LOGIN_FILE

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pyotp
 from sqlmodel import select
 
+from mail.compose import event_mail
 from store.actors import Actor
 from store.auth import authenticate
 from store.demo import PARTICIPANTS, SOURCES, build_demo, demo_totp_secret
@@ -16,9 +17,11 @@ from store.reference import BAERUM_DISTRICTS, age_band
 from store.survey_spec import KINDS, problems
 from store.surveys import get_survey, list_surveys
 
+MAIL = event_mail(mail_from="Bærum kommune <panel@baerum.kommune.no>", base_url="http://demo")
+
 
 def test_demo_panel(db, key):
-    login = build_demo(db, key)
+    login = build_demo(db, key, mail=MAIL)
     with db.read() as session:
         people = list(session.exec(select(Participant)))
         links = list(session.exec(select(ParticipantInterest)))
@@ -95,13 +98,35 @@ def test_demo_is_reproducible(db, key, tmp_path):
     from store.db import Database
     from store.migrate import upgrade
 
-    build_demo(db, key)
+    build_demo(db, key, mail=MAIL)
     other = Database(f"sqlite:///{tmp_path / 'other.db'}")
     upgrade(other)
-    build_demo(other, key)
+    build_demo(other, key, mail=MAIL)
     names = []
     for database in (db, other):
         with database.read() as session:
             names.append(sorted(session.exec(select(Participant.name))))
     other.dispose()
     assert names[0] == names[1]
+
+
+def test_the_min_side_workshops_as_the_seed_tells_them(db, key):
+    """39 volunteered in the "Min side" survey, 20 were drawn and invited to two workshops."""
+    from store.event_draw import repeat_draw
+    from store.events import event_view, list_events, volunteer_list
+    from store.models import Message
+
+    build_demo(db, key, mail=MAIL)
+    admin = Actor.operator()
+    (event,) = list_events(db, actor=admin)
+    view = event_view(db, actor=admin, event_id=event.id)
+    assert view.volunteers == 39 and len(volunteer_list(db, actor=admin, event_id=event.id)) == 39
+    assert len(view.sessions) == 2 and all(s.capacity == 10 for s in view.sessions)
+    assert len(view.invites) == 20 and len(view.draws) == 1
+    assert view.draws[0].pool == 39 and view.draws[0].chosen == 20
+    assert repeat_draw(db, actor=admin, draw_id=view.draws[0].id)[0]
+    assert [s.accepted for s in view.sessions] == [9, 6]
+    assert view.count("declined") == 2 and view.count("invited") == 3
+    with db.read() as session:
+        kinds = Counter(m.kind for m in session.exec(select(Message)))
+    assert kinds["event-invitation"] == 20 and kinds["event-place"] == 15

@@ -232,9 +232,15 @@ def test_access_export_holds_everything_about_them(db, panel):
     assert data["workshops"] == [
         {
             "event_title": "Verksted om Fornebu",
+            "volunteer_source": None,
+            "asked_at": None,
+            "volunteered_at": None,
+            "declined_to_volunteer_at": None,
             "state": "accepted",
             "invited_at": "2025-04-01T12:00:00+00:00",
             "responded_at": "2025-04-02T12:00:00+00:00",
+            "session_starts_at": None,
+            "attended": None,
         }
     ]
     assert sorted(m["subject"] for m in data["messages"]) == [
