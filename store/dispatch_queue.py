@@ -19,7 +19,7 @@ from . import audit
 from .actors import Actor
 from .db import Database
 from .errors import Invalid, NotFound
-from .models import Message, MessageStatus, Participant, Survey
+from .models import Event, Message, MessageStatus, Participant, Survey
 from .models import ParticipantStatus as Status
 from .roles import Role
 from .timeutil import utcnow
@@ -62,18 +62,21 @@ class MessageView:
     text: str
     html: str | None
     message_id: str | None
+    attachments: tuple[dict[str, str], ...] = ()  # {"filename", "content_type", "text"}
 
 
-_COUNTED = (col(Message.survey_id), col(Survey.title), col(Message.kind), col(Message.status))
+_TITLE = func.coalesce(col(Survey.title), col(Event.title))  # a survey's, or a workshop's
+_COUNTED = (col(Message.survey_id), _TITLE, col(Message.kind), col(Message.status))
 
 
 def queue_counts(db: Database, *, actor: Actor) -> list[QueueCount]:
-    """How many messages there are of each survey, kind and status."""
+    """How many messages there are of each survey (or workshop), kind and status."""
     actor.require(Role.admin, Role.editor)
     query = (
         select(*_COUNTED, func.count())
         .outerjoin(Survey, col(Survey.id) == Message.survey_id)
-        .group_by(*_COUNTED)
+        .outerjoin(Event, col(Event.id) == Message.event_id)
+        .group_by(*_COUNTED, col(Message.event_id))
         .order_by(*_COUNTED)
     )
     with db.read() as session:
@@ -117,7 +120,8 @@ def get_message(db: Database, *, actor: Actor, message_id: int) -> MessageView:
     row = MessageRow(*(getattr(message, column.key) for column in _ROW))
     return MessageView(row=row, headers=content.headers, subject=content.subject,
                        text=content.text, html=content.html,
-                       message_id=message.message_id)  # fmt: skip
+                       message_id=message.message_id,
+                       attachments=tuple(message.attachments or ()))  # fmt: skip
 
 
 def _of_survey(survey_id: int | None) -> list[ColumnElement[bool]]:

@@ -23,7 +23,7 @@ import base64
 import hmac
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -84,6 +84,7 @@ class SessionFacts:
     ends_at: datetime
     location: str
     capacity: int
+    sequence: int = 0
 
 
 @dataclass(frozen=True)
@@ -252,10 +253,17 @@ def update_session(
         taken = _accepted(session, session_id)
         if capacity < taken:
             raise Invalid("capacity", f"{taken} already have a place: it cannot be fewer")
+        moved = (row.starts_at, row.ends_at, row.location) != (starts_at, ends_at, location.strip())
         row.starts_at, row.ends_at, row.capacity = starts_at, ends_at, capacity
         row.label, row.location = label.strip(), location.strip()
+        if moved:
+            row.sequence += 1
         session.add(row)
-        promoted = _promote(session, key, row, mail, utcnow())
+        session.flush()
+        now = utcnow()
+        if moved:  # those with a place hear of it, with the calendar entry updated
+            _tell_of_change(session, key, row, mail, now)
+        promoted = _promote(session, key, row, mail, now)
         audit.record(
             session,
             actor=actor,
@@ -265,6 +273,21 @@ def update_session(
             detail={"session": session_id, "promoted": promoted},
         )
         return promoted
+
+
+def _tell_of_change(
+    session: Session, key: ServerKey, row: EventSession, mail: EventMail, now: datetime
+) -> None:
+    event = session.get_one(Event, row.event_id)
+    for invite in session.exec(
+        select(EventInvite).where(
+            EventInvite.session_id == row.id, EventInvite.state == RsvpState.accepted
+        )
+    ):
+        info = replace(facts(session, event, invite), state="changed")
+        assert info.session is not None
+        attachment = session_calendar(event, info.session, mail.mailing, None)
+        queue_personal(session, key, invite, "event-place", info, mail, now, attachment)
 
 
 def _event_text(title: str, description: str, location: str) -> tuple[str, str, str]:
@@ -616,6 +639,7 @@ def _session_facts(row: EventSession, event: Event) -> SessionFacts:
         row.ends_at,
         row.location or event.location,
         row.capacity,
+        row.sequence,
     )
 
 
@@ -897,7 +921,7 @@ def queue_place_email(
     kind = "event-place"
     info = facts(session, event, invite)
     if promoted:
-        info = EventFacts(**{**info.__dict__, "state": "promoted"})
+        info = replace(info, state="promoted")
     attachment = None
     if invite.state == RsvpState.accepted and info.session is not None:
         attachment = session_calendar(event, info.session, mail.mailing, invite_link=None)
@@ -979,6 +1003,7 @@ def session_calendar(
         location=session.location,
         description=event.description,
         url=invite_link or "",
+        sequence=session.sequence,
     )
     return {"filename": CALENDAR_FILE, "content_type": CALENDAR_TYPE, "text": calendar([entry])}
 

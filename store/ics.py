@@ -27,6 +27,7 @@ class CalendarEntry:
     location: str = ""
     description: str = ""
     url: str = ""
+    sequence: int = 0  # raised with every change, so calendars take a later file as an update
     cancelled: bool = False
 
 
@@ -40,6 +41,7 @@ def calendar(entries: Sequence[CalendarEntry], *, stamp: datetime | None = None)
             "BEGIN:VEVENT",
             f"UID:{_text(entry.uid)}",
             f"DTSTAMP:{_utc(stamp)}",
+            f"SEQUENCE:{entry.sequence}",
             f"DTSTART:{_utc(entry.starts_at)}",
             f"DTEND:{_utc(entry.ends_at)}",
             f"SUMMARY:{_text(entry.title)}",

@@ -185,6 +185,7 @@ def rsvp_calendar(db: Database, key: ServerKey, token: str, mailing: Mailing) ->
                 location=s.location,
                 description=info.description,
                 url=link,
+                sequence=s.sequence,
             )
             for s in info.sessions
             if s.starts_at > now

@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from . import audit
 from .actors import Actor
 from .db import Database, bulk_insert
-from .errors import NotFound, Refused
+from .errors import Invalid, NotFound, Refused
 from .links import invitation_token, letter_links, new_salts, token_hash
 from .models import (
     Invitation,
@@ -91,6 +91,8 @@ def queue_invitations(
 ) -> Queued:
     """Invite the people `plan` chose to its survey (which must be open)."""
     actor.require(Role.admin, Role.editor)
+    if plan.survey_id is None:
+        raise Invalid("survey", "this plan is a call for volunteers, not a survey send")
     now = utcnow()
     with db.write() as session:
         survey = _open_survey(session, plan.survey_id)

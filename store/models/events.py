@@ -51,6 +51,8 @@ class EventSession(SQLModel, table=True):
     ends_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     capacity: int
     location: str = ""  # where it differs from the event's
+    # Raised when its time or place changes, so calendars take the new file as an update.
+    sequence: int = 0
     created_at: datetime = created_at()
 
 

@@ -360,3 +360,27 @@ def test_links_only_open_their_own_row(db, key) -> None:
         answer_invite(db, key, token, session_id=elsewhere, mail=MAIL)
     with pytest.raises(NotFound):
         answer_invite(db, key, token, session_id=only + 1000, mail=MAIL)
+
+
+def test_a_new_time_is_told_to_those_with_a_place_and_updates_their_calendars(db, key) -> None:
+    ids = people(db, 2, gender="female", birth_year=YEAR - 30)
+    event_id, (only,) = workshop(db, 5)
+    tokens = invited(db, key, event_id, ids)
+    answer_invite(db, key, tokens[ids[0]], session_id=only, mail=MAIL)
+    with db.read() as session:
+        row = session.get(EventSession, only)
+    later = row.starts_at + timedelta(hours=1)
+    update_session(db, key, actor=ADMIN, session_id=only, starts_at=later,
+                   ends_at=later + timedelta(hours=2), capacity=5, label=row.label, mail=MAIL)  # fmt: skip
+    with db.read() as session:
+        changed = session.exec(
+            select(Message).where(Message.subject.startswith("Endret tid"))  # type: ignore[attr-defined]
+        ).all()
+    assert [m.participant_id for m in changed] == [ids[0]]  # not the one without a place
+    (entry,) = icalendar.Calendar.from_ical(changed[0].attachments[0]["text"]).walk("VEVENT")
+    assert entry.decoded("dtstart") == later and int(entry["sequence"]) == 1
+    # Only the number of places changed: nobody is told.
+    update_session(db, key, actor=ADMIN, session_id=only, starts_at=later,
+                   ends_at=later + timedelta(hours=2), capacity=6, label=row.label, mail=MAIL)  # fmt: skip
+    with db.read() as session:
+        assert len(session.exec(select(Message).where(Message.kind == "event-place")).all()) == 2

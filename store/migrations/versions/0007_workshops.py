@@ -64,6 +64,7 @@ def upgrade() -> None:
         sa.Column("ends_at", store.timeutil.UTCDateTime(timezone=True), nullable=False),
         sa.Column("capacity", sa.Integer(), nullable=False),
         sa.Column("location", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("sequence", sa.Integer(), nullable=False),
         sa.Column("created_at", store.timeutil.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["event_id"],
@@ -114,8 +115,8 @@ def upgrade() -> None:
 
     op.execute(
         "INSERT INTO event_session (event_id, label, starts_at, ends_at, capacity, location,"
-        " created_at) SELECT id, '', starts_at, COALESCE(ends_at, starts_at), capacity, '',"
-        " created_at FROM event WHERE starts_at IS NOT NULL"
+        " sequence, created_at) SELECT id, '', starts_at, COALESCE(ends_at, starts_at), capacity,"
+        " '', 0, created_at FROM event WHERE starts_at IS NOT NULL"
     )
     with op.batch_alter_table("event", schema=None) as batch_op:
         batch_op.add_column(
