@@ -235,6 +235,14 @@ def report(args: argparse.Namespace, median: dict[str, float]) -> None:
     for label, kind, aim in rows:
         ratio = "" if kind == "ours" else f"{rate['ours'] / rate[kind]:>8.2f}×"
         print(f"  {label:<44}{median[kind]:>9.2f}{rate[kind]:>9.0f}{ratio:>10}   {aim}")
+    from tests.bench.summary import record
+
+    for kind, against, aim in (
+        ("naive", "a connection per message", "at least 2×"),
+        ("pool", "raw aiosmtplib pool, no DB", "at least 0.8×"),
+    ):
+        record("dispatch", f"messages a second ({args.messages:,})", rate["ours"], rate[kind],
+               unit="msg/s", against=against, aim=aim)  # fmt: skip
 
 
 if __name__ == "__main__":

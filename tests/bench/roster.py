@@ -320,6 +320,28 @@ def main() -> None:
         f"  {f'heap at {args.size:,} vs 1,000':<34}{o_mem / 1e6:>7.1f} MB{s_mem / 1e6:>10.1f} MB"
         f"{o_mem / s_mem:>8.2f}×   (aim: at most 1.5×)"
     )
+    from tests.bench.summary import record
+
+    record(
+        "roster",
+        f"open {args.size:,} to first page",
+        o_open * 1000,
+        p_open * 1000,
+        unit="ms",
+        against="plain DataTable",
+        aim="under 500 ms, at least 20× faster",
+    )
+    record(
+        "roster",
+        "keystroke to repaint",
+        o_key * 1000,
+        p_key * 1000,
+        unit="ms",
+        against="plain DataTable",
+        aim="under 100 ms",
+    )
+    record("roster", f"heap at {args.size:,}", o_mem / 1e6, s_mem / 1e6, unit="MB",
+           against="ours at 1,000", aim="at most 1.5×")  # fmt: skip
 
 
 if __name__ == "__main__":

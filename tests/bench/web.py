@@ -464,6 +464,18 @@ def report(
     print(f"  {'ratio, ours / bare':<32}{rate:>8.2f}×" + "".join(f"{v:>9.1f}×" for v in latencies)
           + f"{cpu:>11.1f}×")  # fmt: skip
     print("  (server CPU: the server process's, all its threads, over the measured run)")
+    from tests.bench.summary import record
+
+    record(
+        "web",
+        "submissions a second",
+        figures["ours"][0],
+        figures["bare"][0],
+        unit="/s",
+        against="bare Starlette insert",
+    )
+    record("web", "server CPU a submission", figures["ours"][-1], figures["bare"][-1], unit="ms",
+           against="bare Starlette insert")  # fmt: skip
 
     (responses, answers, completed), rows = stored
     expected = args.residents + args.submissions  # with the warm-up's
