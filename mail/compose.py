@@ -11,7 +11,7 @@ it queues each email, and the dispatcher the links as it sends. No images, no tr
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from email.utils import parseaddr
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -27,6 +27,9 @@ LANGUAGES = ("nb", "en")
 KINDS = ("invitation", "reminder", "follow-up", "confirmation", "member-notice", "access",
          "event-call", "event-invitation", "event-place", "event-reminder")  # fmt: skip
 WEEKDAYS_NB = ["mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag"]
+WEEKDAYS_EN = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July", "August",
+             "September", "October", "November", "December"]  # fmt: skip
 LOCAL = ZoneInfo("Europe/Oslo")
 LINK_HINT = {
     "nb": "Virker ikke knappen? Kopier denne lenken til nettleseren:",
@@ -63,7 +66,7 @@ def _environment() -> Environment:
 def long_date(day: date, language: str) -> str:
     if language == "nb":
         return f"{day.day}. {MONTHS_NB[day.month - 1]} {day.year}"
-    return f"{day.day} {day.strftime('%B')} {day.year}"
+    return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
 
 
 def sender_name(mail_from: str) -> str:
@@ -154,17 +157,21 @@ def follow_up_letters(*, title: str, mail_from: str, anonymous: bool = False) ->
 
 
 def session_when(session: SessionFacts, language: str) -> str:
-    """ "torsdag 10. desember 2026 kl. 18.00–20.00", in Norwegian time."""
+    """When a session is, in Norwegian time: "torsdag 10. desember 2026 kl. 18.00–20.00", or
+    "Thursday 10 December 2026, 18:00–20:00"; a session over midnight names both days."""
     start, end = session.starts_at.astimezone(LOCAL), session.ends_at.astimezone(LOCAL)
-    if language == "nb":
-        day = f"{WEEKDAYS_NB[start.weekday()]} {long_date(start.date(), language)}"
-        times = f"kl. {start:%H.%M}–{end:%H.%M}"
-    else:
-        day = f"{start:%A} {long_date(start.date(), language)}"
-        times = f"{start:%H:%M}–{end:%H:%M}"
-    if end.date() != start.date():
-        return f"{day} {times.split('–')[0]} – {long_date(end.date(), language)} {end:%H.%M}"
-    return f"{day} {times}"
+    weekdays = WEEKDAYS_NB if language == "nb" else WEEKDAYS_EN
+
+    def day(moment: datetime) -> str:
+        return f"{weekdays[moment.weekday()]} {long_date(moment.date(), language)}"
+
+    def clock(moment: datetime) -> str:
+        return f"{moment:%H.%M}" if language == "nb" else f"{moment:%H:%M}"
+
+    joint = " kl. " if language == "nb" else ", "
+    if start.date() == end.date():
+        return f"{day(start)}{joint}{clock(start)}–{clock(end)}"
+    return f"{day(start)}{joint}{clock(start)} – {day(end)}{joint}{clock(end)}"
 
 
 def _session_words(session: SessionFacts, language: str) -> dict[str, str]:

@@ -106,6 +106,8 @@ def answer_invite(
     """Take a place in `session_id`, or decline (None). A full session puts the resident on
     its waiting list; a place given up goes to that session's list at once. An email confirms
     the answer (with the calendar file for a place). None if the link opens nothing."""
+    if session_id is not None and not 0 < session_id < 2**31:  # not an id any table holds
+        raise Invalid("session", "choose one of this event's sessions")
     now = utcnow()
     with db.write() as session:
         found = _invite(session, key, token)

@@ -19,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     from . import (
         cli_admin,
         cli_demo,
+        cli_event,
         cli_import,
         cli_population,
         cli_recruit,
@@ -44,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_send.add_commands(commands)
     cli_web.add_commands(commands)
     cli_recruit.add_commands(commands)
+    cli_event.add_commands(commands)
     cli_results.add_commands(commands)
     return parser
 

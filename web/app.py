@@ -1,5 +1,6 @@
 """The residents' site: joining the panel, answering a survey through a personal link,
-unsubscribing, the privacy notice, and a resident's own data.
+answering a call for volunteers or an invitation to a workshop, unsubscribing, the privacy
+notice, and a resident's own data.
 
 Server-rendered pages that work without JavaScript, Bokmål by default and English by choice.
 Every route that reads a link hands it to the store, which says what it opens or why not; a
@@ -29,7 +30,7 @@ from starlette.responses import (
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from mail.compose import resident_emails
+from mail.compose import event_mail, resident_emails, session_when
 from store.answering import (
     AnswersInvalid,
     LinkState,
@@ -40,10 +41,22 @@ from store.answering import (
     submit,
 )
 from store.db import Database
-from store.errors import Invalid
+from store.errors import Invalid, NotFound
+from store.events import CALENDAR_FILE, SessionFacts
 from store.publishing import published, report
 from store.residents import Choice, choose, member
+from store.rsvp import (
+    CallView,
+    RsvpOutcome,
+    RsvpView,
+    answer_call,
+    answer_invite,
+    call_view,
+    rsvp_calendar,
+    rsvp_view,
+)
 from store.secrets import ServerKey
+from store.sending import Mailing
 from store.signup import (
     CONFIRM_DAYS,
     Holder,
@@ -114,6 +127,7 @@ class Site:
             )
             for language in LANGUAGES
         }
+        self.event_mail = event_mail(mail_from=config.mail_from, base_url=config.base_url)
 
     # Rendering --------------------------------------------------------------------------------
 
@@ -481,6 +495,136 @@ class Site:
             return self._outcome(request, "confirm.html", erased)
         return self.render(request, "mydata_erased.html")
 
+    # Workshops ------------------------------------------------------------------------------
+
+    async def rsvp(self, request: Request) -> Response:
+        """An invitation to a workshop: a place in a session, or no."""
+        token = request.path_params["token"]
+        view = await self.store(rsvp_view, self.db, self.key, token)
+        if view is None:
+            return self.render(request, "link.html", 404, state="unknown")
+        language = _theirs(request, view.language) or self.language(request)
+        if request.method == "GET":
+            outcome = request.query_params.get("svar")
+            return self._rsvp_page(request, token, view, language, outcome=outcome)
+        form = await self.read_form(request, limit_key=f"event:{token}")
+        if isinstance(form, Response):
+            return form
+        if refused := self.forged(request, form):
+            return refused
+        if view.closed:  # nothing to change: the page says so
+            return RedirectResponse(f"/delta/{token}?svar={RsvpOutcome.closed}", status_code=303)
+        choice = _session_choice(form)
+        if isinstance(choice, str):
+            return self._rsvp_page(request, token, view, language, 400, error=choice)
+        try:
+            answered = await self.store(self._answer_invite, token, choice)
+        except (Invalid, NotFound):  # another event's session, or none at all
+            return self._rsvp_page(request, token, view, language, 400, error="invalid")
+        if answered is None:  # withdrawn while the resident was on the page
+            return self.render(request, "link.html", 404, state="unknown", language=language)
+        outcome, _view = answered
+        return RedirectResponse(f"/delta/{token}?svar={outcome.value}", status_code=303)
+
+    def _answer_invite(self, token: str, session_id: int | None):
+        return answer_invite(self.db, self.key, token, session_id=session_id, mail=self.event_mail)
+
+    def _rsvp_page(
+        self,
+        request: Request,
+        token: str,
+        view: RsvpView,
+        language: str,
+        status: int = 200,
+        *,
+        outcome: str | None = None,
+        error: str | None = None,
+    ) -> Response:
+        sessions = [
+            {**_session_words(c.session, language), "free": c.free, "started": c.started}
+            for c in view.choices
+        ]
+        mine = next((s for s in sessions if s["id"] == view.session_id), None)
+        checked = ""
+        if error is None and view.state in ("accepted", "waitlisted") and mine:
+            checked = str(mine["id"])
+        elif error is None and view.state == "declined":
+            checked = "no"
+        return self.render(
+            request,
+            "rsvp.html",
+            status,
+            language=language,
+            event=view.event,
+            sessions=sessions,
+            mine=mine,
+            state=view.state,
+            position=view.waitlist_position,
+            closed=view.closed,
+            outcome=outcome if _outcome_fits(outcome, view, mine) else None,
+            error=error,
+            checked=checked,
+            calendar_url=f"/delta/{token}/kalender.ics",
+            calendar=view.state == "accepted" or not view.closed,  # else an empty file
+        )
+
+    async def rsvp_calendar(self, request: Request) -> Response:
+        """The invitation as a calendar file: the session with a place, else every one to come."""
+        mailing = Mailing(mail_from=self.config.mail_from, base_url=self.config.base_url)
+        text = await self.store(
+            rsvp_calendar, self.db, self.key, request.path_params["token"], mailing
+        )
+        if text is None:
+            return self.render(request, "link.html", 404, state="unknown")
+        return Response(
+            text,
+            media_type="text/calendar; charset=utf-8",
+            headers={
+                "content-disposition": f'attachment; filename="{CALENDAR_FILE}"',
+                "cache-control": "no-store",
+            },
+        )
+
+    async def volunteer(self, request: Request) -> Response:
+        """A call for volunteers: yes or no, either changed while the event is open."""
+        token = request.path_params["token"]
+        view = await self.store(call_view, self.db, self.key, token)
+        if view is None:
+            return self.render(request, "link.html", 404, state="unknown")
+        language = _theirs(request, view.language) or self.language(request)
+        if request.method == "GET":
+            return self._call_page(request, view, language)
+        form = await self.read_form(request, limit_key=f"event:{token}")
+        if isinstance(form, Response):
+            return form
+        if refused := self.forged(request, form):
+            return refused
+        answers = [v for v in form.getlist("answer") if isinstance(v, str)]
+        if len(answers) != 1 or answers[0] not in ("yes", "no"):
+            return self._call_page(request, view, language, 400, error=True)
+        if not view.closed:
+            answered = await self.store(
+                lambda: answer_call(self.db, self.key, token, yes=answers[0] == "yes")
+            )
+            if answered is None:
+                return self.render(request, "link.html", 404, state="unknown", language=language)
+        return RedirectResponse(f"/frivillig/{token}", status_code=303)
+
+    def _call_page(
+        self, request: Request, view: CallView, language: str, status: int = 200, error=False
+    ) -> Response:
+        return self.render(
+            request,
+            "volunteer.html",
+            status,
+            language=language,
+            event=view.event,
+            sessions=[_session_words(s, language) for s in view.event.sessions],
+            answer=view.answer,
+            closed=view.closed,
+            error=error,
+        )
+
     # Results ------------------------------------------------------------------------------
 
     async def results_list(self, request: Request) -> Response:
@@ -542,6 +686,43 @@ def _decimal(value: float | None, language: str = "nb") -> str:
     return text.replace(".", ",") if language == "nb" else text
 
 
+def _session_choice(form: FormData) -> int | str | None:
+    """The session an invitation's form chose (None: "I cannot come"), or what is wrong with
+    the form ("missing", "invalid")."""
+    values = [v for v in form.getlist("choice") if isinstance(v, str)]
+    if len(values) != 1:
+        return "invalid" if values else "missing"
+    value = values[0]
+    if value == "no":
+        return None
+    if value.isascii() and value.isdigit() and _int(value, 0) > 0:
+        return int(value)
+    return "invalid"
+
+
+def _outcome_fits(outcome: str | None, view: RsvpView, mine: dict | None) -> bool:
+    """An outcome in the address is shown only if it says what the store says now (the page
+    can be reloaded later, or the address typed)."""
+    if outcome in (RsvpOutcome.unchanged, RsvpOutcome.closed):
+        return True
+    if outcome == RsvpOutcome.accepted:
+        return view.state == "accepted" and mine is not None
+    if outcome == RsvpOutcome.waitlisted:
+        return view.state == "waitlisted" and mine is not None and bool(view.waitlist_position)
+    return outcome == RsvpOutcome.declined and view.state == "declined"
+
+
+def _session_words(session: SessionFacts, language: str) -> dict[str, Any]:
+    """A session as the workshop pages name it: its label, if any, and when it is."""
+    when = session_when(session, language)
+    return {
+        "id": session.id,
+        "when": when,
+        "name": f"{session.label}: {when}" if session.label else when,
+        "location": session.location,
+    }
+
+
 def _survey_context(sheet, page, answers: dict, errors: dict | None = None) -> dict[str, Any]:
     return {
         "spec": sheet.spec,
@@ -580,6 +761,9 @@ def create_app(db: Database, key: ServerKey, config: WebConfig) -> Guard:
             Route("/mine-data", site.my_data_request, methods=["GET", "POST"]),
             Route("/mine-data/{token}", site.my_data, methods=["GET", "POST"]),
             Route("/mine-data/{token}/data.json", site.my_data_download),
+            Route("/delta/{token}", site.rsvp, methods=["GET", "POST"]),
+            Route("/delta/{token}/kalender.ics", site.rsvp_calendar),
+            Route("/frivillig/{token}", site.volunteer, methods=["GET", "POST"]),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ],
         exception_handlers={404: site.not_found, 405: site.not_found, 500: site.server_error},

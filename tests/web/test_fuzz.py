@@ -156,3 +156,59 @@ def test_the_confirm_and_erase_forms(fuzz_site, body, with_csrf, purpose, token)
         )
     path = "/bekreft/" if purpose == Purpose.confirm else "/mine-data/"
     post(world, client, path + quote(token, safe=""), body, with_csrf)
+
+
+# Workshops: an invitation's form and a call for volunteers' form. The event's rows are
+# compared too; on a fresh database the invitation's event has sessions 1 and 2, the call's
+# event session 3, and another event session 4.
+
+
+@pytest.fixture
+def fuzz_workshop(fuzz_site):
+    from tests.web.test_rsvp import make_workshop
+
+    world, client = fuzz_site
+    return world, client, make_workshop(world)
+
+
+def workshop_rows(world) -> tuple:
+    from store.models import EventInvite, EventVolunteer
+
+    with world.db.read() as session:
+        return (
+            [(i.id, i.state, i.session_id, i.waitlisted_at, i.responded_at)
+             for i in session.exec(select(EventInvite))],
+            [(v.id, v.volunteered_at, v.declined_at) for v in session.exec(select(EventVolunteer))],
+        )  # fmt: skip
+
+
+def post_workshop(world, client, path: str, body, with_csrf: bool, field: str, valid: set[str]):
+    """`post`, and then: a 4xx changed no event row; a 303 came of one valid `field`."""
+    before = workshop_rows(world)
+    response = post(world, client, path, body, with_csrf)
+    if 400 <= response.status_code < 500:
+        assert workshop_rows(world) == before, (path, response.status_code)
+    if response.status_code == 303:
+        given = [value for name, value in body if name == field]
+        assert with_csrf and len(given) == 1 and given[0] in valid, body
+
+
+@FUZZ
+@given(body=fields(["choice", "1", "2", "3", "4", "no"]), with_csrf=st.booleans())
+@example(body=[("choice", "1")], with_csrf=True)
+@example(body=[("choice", "3")], with_csrf=True)  # another event's session: a 400
+@example(body=[("choice", "99999999999999999999")], with_csrf=True)
+@example(body=[("choice", "no"), ("choice", "2")], with_csrf=True)
+def test_the_invitation_form(fuzz_workshop, body, with_csrf) -> None:
+    world, client, ws = fuzz_workshop
+    valid = {str(ws.first), str(ws.second), "no"}
+    post_workshop(world, client, ws.rsvp("p1@example.no"), body, with_csrf, "choice", valid)
+
+
+@FUZZ
+@given(body=fields(["answer", "yes", "no"]), with_csrf=st.booleans())
+@example(body=[("answer", "yes")], with_csrf=True)
+@example(body=[("answer", "maybe")], with_csrf=True)
+def test_the_call_for_volunteers_form(fuzz_workshop, body, with_csrf) -> None:
+    world, client, ws = fuzz_workshop
+    post_workshop(world, client, ws.call("p1@example.no"), body, with_csrf, "answer", {"yes", "no"})
