@@ -113,3 +113,17 @@ async def test_old_altered_or_misused_links_open_nothing(client, world):
     for token in (confirm, "1.2.3", "x" * 80):
         assert (await client.get(f"/mine-data/{token}")).status_code == 404
         assert (await client.get(f"/mine-data/{token}/data.json")).status_code == 404
+
+
+async def test_the_page_says_where_they_stand_with_workshops_in_their_language(client, world):
+    from store.rsvp import answer_call, answer_invite
+    from tests.store.test_events import MAIL
+    from tests.web.test_rsvp import make_workshop
+
+    ws = make_workshop(world)
+    answer_invite(world.db, world.key, ws.tokens["p2@example.no"], session_id=ws.second, mail=MAIL)
+    answer_call(world.db, world.key, ws.calls["p2@example.no"], yes=True)
+    page = await client.get(await link_for(client, world, "p2@example.no"))
+    assert "Min side – verksted: du har plass" in page.text
+    assert "Min side – verksted: du meldte deg som frivillig" in page.text
+    assert "accepted" not in page.text
