@@ -312,8 +312,10 @@ def _check_session(
         raise Invalid("ends_at", "a session must end after it starts")
     if not 1 <= capacity <= MAX_CAPACITY:
         raise Invalid("capacity", f"must be between 1 and {MAX_CAPACITY:,}")
-    if len(label) > MAX_TITLE or len(location) > MAX_TITLE:
+    if len(label) > MAX_TITLE:
         raise Invalid("label", f"at most {MAX_TITLE} characters")
+    if len(location) > MAX_TITLE:
+        raise Invalid("location", f"at most {MAX_TITLE} characters")
 
 
 def _event(session: Session, event_id: int) -> Event:
@@ -1019,6 +1021,8 @@ def cancel_invite(
         invite = session.get(EventInvite, invite_id)
         if invite is None:
             raise NotFound(f"no invitation has the id {invite_id}")
+        if invite.state == RsvpState.cancelled:
+            raise Refused("the invitation was withdrawn already")
         row = _locked_session(session, db, invite.session_id) if invite.session_id else None
         held = invite.state == RsvpState.accepted
         invite.state, invite.responded_at = RsvpState.cancelled, now

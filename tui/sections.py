@@ -12,6 +12,7 @@ from store.roles import Role
 from .i18n import N_
 from .screens.audit_log import AuditLogScreen
 from .screens.dispatch import DispatchScreen
+from .screens.events import EventsScreen
 from .screens.home import HomeScreen
 from .screens.recruitment import RecruitmentScreen
 from .screens.representation import RepresentationScreen
@@ -170,5 +171,62 @@ SECTIONS: dict[str, Section] = {
         AuditLogScreen,
         ADMIN,
         (SectionAction(N_("Filter audit log"), N_("Show one kind of action"), "filter"),),
+    ),
+    "events": Section(
+        N_("Workshops"),
+        N_("Workshops: sessions, volunteers, the draw, invitations and attendance"),
+        "f10",
+        EventsScreen,
+        EDITORS,
+        (
+            SectionAction(N_("New workshop"), N_("A workshop or co-creation event"), "add"),
+            SectionAction(
+                N_("Edit workshop"),
+                N_("The selected workshop's title, text and place"),
+                "edit_event",
+            ),
+            SectionAction(
+                N_("Close or reopen workshop"),
+                N_("A closed workshop's pages take no more answers"),
+                "toggle_status",
+            ),
+            SectionAction(N_("Add session"), N_("A time with a number of places"), "add_session"),
+            SectionAction(
+                N_("Edit session"),
+                N_("Its time and places; more places go to the waiting list"),
+                "edit_session",
+            ),
+            SectionAction(
+                N_("Call for volunteers"),
+                N_("Email the panel, or a sample of it, asking who will take part"),
+                "call",
+            ),
+            SectionAction(
+                N_("Volunteers from a survey"),
+                N_("Those who answered yes to a question in an identified survey"),
+                "from_survey",
+            ),
+            SectionAction(N_("Show volunteers"), N_("Who volunteered, and how"), "volunteers"),
+            SectionAction(
+                N_("Draw and invite"),
+                N_("A fair, recorded draw among the volunteers; invitations by email"),
+                "draw",
+            ),
+            SectionAction(
+                N_("Repeat draw"),
+                N_("Run a recorded draw again and see that it chooses the same people"),
+                "repeat_draw",
+            ),
+            SectionAction(
+                N_("Cancel invitation"),
+                N_("Withdraw one; a place it held goes to the waiting list"),
+                "cancel_invite",
+            ),
+            SectionAction(
+                N_("Record attendance"),
+                N_("Whether someone with a place came: came, did not come, not recorded"),
+                "attendance",
+            ),
+        ),
     ),
 }

@@ -258,6 +258,8 @@ def test_staff_cancelling_a_place_promotes_and_attendance_comes_after(db, key) -
         record_attendance(db, actor=ADMIN, invite_id=invites[ids[0]].id, attended=True)
     assert cancel_invite(db, key, actor=ADMIN, invite_id=invites[ids[0]].id, mail=MAIL) == 1
     assert rsvp_view(db, key, tokens[ids[0]]) is None  # a cancelled link opens nothing
+    with pytest.raises(Refused, match="withdrawn already"):
+        cancel_invite(db, key, actor=ADMIN, invite_id=invites[ids[0]].id, mail=MAIL)
     assert rsvp_view(db, key, tokens[ids[1]]).state == "accepted"
     with db.write() as session:  # the session took place yesterday
         row = session.get(EventSession, only)
