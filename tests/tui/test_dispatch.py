@@ -119,3 +119,27 @@ async def test_the_app_sends_the_queue_itself_when_told_to(world) -> None:
         assert not app.dispatcher.thread.is_alive()  # stopped with the app
     finally:
         server.stop()
+
+
+async def test_a_workshop_message_shows_its_calendar_file_and_counts_under_its_title(
+    world,
+) -> None:
+    from tests.store.test_events import invited, people, workshop
+
+    db, key = world.backend.db, world.backend.key
+    event_id, _sessions = workshop(db, 5)
+    invited(db, key, event_id, people(db, 2, gender="female", birth_year=1990))
+    app = world.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_section(pilot, world.admin, "f5")
+        counts = app.screen.query_one("#dispatch-counts", DataTable)
+        assert [str(c) for c in counts.get_row_at(0)][:3] == [
+            "Min side – verksted", "event-invitation", "2"
+        ]  # fmt: skip
+        await pilot.press("enter")  # the newest message
+        await settle(pilot)
+        view = app.screen
+        assert isinstance(view, MessageViewScreen)
+        shown = " ".join(s.render().plain for s in view.query(Static))
+        assert "Attached: invitasjon.ics (text/calendar)" in shown
+        assert "BEGIN:VCALENDAR" in shown and "SUMMARY:Min side – verksted – Økt 1" in shown

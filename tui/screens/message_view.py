@@ -55,6 +55,16 @@ class MessageViewScreen(PanelModal[None]):
                     markup=False,
                 )
             yield Static(view.text, markup=False, id="message-text")
+            for attachment in view.attachments:
+                yield Static(
+                    _("Attached: {name} ({kind})").format(
+                        name=attachment.get("filename", "–"),
+                        kind=attachment.get("content_type", "").split(";")[0],
+                    ),
+                    markup=False,
+                    classes="hint",
+                )
+                yield Static(attachment.get("text", ""), markup=False, classes="attachment")
             yield Static(
                 _("[[link]] and [[unsubscribe]] stand for the resident's personal links."),
                 classes="hint",
