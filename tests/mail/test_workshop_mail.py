@@ -105,4 +105,3 @@ def test_the_worker_reminds_those_with_a_place_the_day_before(db, key, smtp) -> 
     assert f"{BASE}/delta/{tokens[ids[0]]}" in message.get_body(("plain",)).get_content()
     assert _calendar(message).walk("VEVENT")
     assert rsvp_view(db, key, tokens[ids[0]]).state == "accepted"
-

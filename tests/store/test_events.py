@@ -48,21 +48,35 @@ MAIL = event_mail(
 
 def people(db, count: int, **fields) -> list[int]:
     with db.write() as session:
-        rows = [person(f"{fields.get('gender', 'x')}{n}-{id(fields)}", **fields) for n in range(count)]
+        rows = [
+            person(f"{fields.get('gender', 'x')}{n}-{id(fields)}", **fields) for n in range(count)
+        ]
         session.add_all(rows)
         session.flush()
         return [row.id for row in rows]
 
 
 def workshop(db, *capacities: int, days: int = 14) -> tuple[int, list[int]]:
-    event_id = create_event(db, actor=ADMIN, title="Min side – verksted", location="Rådhuset",
-                            description="Vi utvikler Min side sammen.")  # fmt: skip
+    event_id = create_event(
+        db,
+        actor=ADMIN,
+        title="Min side – verksted",
+        location="Rådhuset",
+        description="Vi utvikler Min side sammen.",
+    )
     start = (utcnow() + timedelta(days=days)).replace(second=0, microsecond=0)
     sessions = [
-        add_session(db, actor=ADMIN, event_id=event_id, starts_at=start + timedelta(days=n),
-                    ends_at=start + timedelta(days=n, hours=2), capacity=c, label=f"Økt {n + 1}")
+        add_session(
+            db,
+            actor=ADMIN,
+            event_id=event_id,
+            starts_at=start + timedelta(days=n),
+            ends_at=start + timedelta(days=n, hours=2),
+            capacity=c,
+            label=f"Økt {n + 1}",
+        )
         for n, c in enumerate(capacities)
-    ]  # fmt: skip
+    ]
     return event_id, sessions
 
 
@@ -70,8 +84,9 @@ def invited(db, key, event_id: int, ids: list[int]) -> dict[int, str]:
     """Make `ids` volunteers, draw them all and invite them; their links' tokens by id."""
     for participant_id in ids:
         add_volunteer(db, actor=ADMIN, event_id=event_id, participant_id=participant_id)
-    plan = plan_draw(db, actor=ADMIN, event_id=event_id,
-                     request=DrawRequest(size=len(ids), method="random"))  # fmt: skip
+    plan = plan_draw(
+        db, actor=ADMIN, event_id=event_id, request=DrawRequest(size=len(ids), method="random")
+    )
     invite_drawn(db, key, actor=ADMIN, plan=plan, mail=MAIL)
     with db.read() as session:
         rows = session.exec(select(EventInvite).where(EventInvite.event_id == event_id)).all()
@@ -90,21 +105,36 @@ def test_sessions_are_checked_and_an_event_needs_a_title(db) -> None:
     event_id, _ = workshop(db, 10)
     start = utcnow()
     with pytest.raises(Invalid, match="end after"):
-        add_session(db, actor=ADMIN, event_id=event_id, starts_at=start, ends_at=start,
-                    capacity=5)  # fmt: skip
+        add_session(db, actor=ADMIN, event_id=event_id, starts_at=start, ends_at=start, capacity=5)
     with pytest.raises(Invalid, match="capacity"):
-        add_session(db, actor=ADMIN, event_id=event_id, starts_at=start,
-                    ends_at=start + timedelta(hours=1), capacity=0)  # fmt: skip
+        add_session(
+            db,
+            actor=ADMIN,
+            event_id=event_id,
+            starts_at=start,
+            ends_at=start + timedelta(hours=1),
+            capacity=0,
+        )
     with pytest.raises(Invalid, match="time zone"):
-        add_session(db, actor=ADMIN, event_id=event_id, starts_at=start.replace(tzinfo=None),
-                    ends_at=start.replace(tzinfo=None) + timedelta(hours=1), capacity=5)  # fmt: skip
+        add_session(
+            db,
+            actor=ADMIN,
+            event_id=event_id,
+            starts_at=start.replace(tzinfo=None),
+            ends_at=start.replace(tzinfo=None) + timedelta(hours=1),
+            capacity=5,
+        )
 
 
 def test_a_call_for_volunteers_asks_a_sample_and_their_answers_make_the_list(db, key) -> None:
     people(db, 30, gender="female", birth_year=YEAR - 30)
     event_id, _ = workshop(db, 10)
-    plan = plan_call(db, actor=ADMIN, event_id=event_id,
-                     selection=Selection(method="simple", size=12, seed=7, rest_days=0))  # fmt: skip
+    plan = plan_call(
+        db,
+        actor=ADMIN,
+        event_id=event_id,
+        selection=Selection(method="simple", size=12, seed=7, rest_days=0),
+    )
     queued = queue_call(db, key, actor=ADMIN, event_id=event_id, plan=plan, mail=MAIL)
     assert queued.queued == 12
     with db.read() as session:
@@ -116,8 +146,7 @@ def test_a_call_for_volunteers_asks_a_sample_and_their_answers_make_the_list(db,
     assert len(messages) == 12 and len(contacted) == 12
     assert all(m.event_id == event_id for m in messages)
     # Asked again: nobody twice.
-    again = plan_call(db, actor=ADMIN, event_id=event_id,
-                      selection=Selection(rest_days=0))  # fmt: skip
+    again = plan_call(db, actor=ADMIN, event_id=event_id, selection=Selection(rest_days=0))
     assert again.left_out["already_invited"] == 12 and len(again.chosen) == 18
     # Five say yes, one says no and then yes after all, one says no.
     for token in tokens[:5]:
@@ -138,34 +167,64 @@ def test_volunteers_from_a_question_in_an_identified_survey(db, key) -> None:
     from store.surveys import create_survey
 
     spec = SurveySpec(
-        title="Min side", anonymous=False,
-        questions=[QuestionSpec("workshop", "single", "Kan vi invitere deg?",
-                                options=[OptionSpec("Ja"), OptionSpec("Nei")])],
-    )  # fmt: skip
+        title="Min side",
+        anonymous=False,
+        questions=[
+            QuestionSpec(
+                "workshop",
+                "single",
+                "Kan vi invitere deg?",
+                options=[OptionSpec("Ja"), OptionSpec("Nei")],
+            )
+        ],
+    )
     survey_id = create_survey(db, actor=ADMIN, spec=spec)
     ids = people(db, 6, gender="male", birth_year=YEAR - 40)
     with db.write() as session:
         question = session.exec(select(Question).where(Question.survey_id == survey_id)).one()
-        options = {o.label: o.id for o in session.exec(
-            select(Option).where(Option.question_id == question.id))}  # fmt: skip
+        options = {
+            o.label: o.id
+            for o in session.exec(select(Option).where(Option.question_id == question.id))
+        }
         for n, participant_id in enumerate(ids):
             response = Response(survey_id=survey_id, participant_id=participant_id)
             session.add(response)
             session.flush()
-            session.add(Answer(response_id=response.id, question_id=question.id,
-                               option_id=options["Ja" if n < 4 else "Nei"]))  # fmt: skip
+            session.add(
+                Answer(
+                    response_id=response.id,
+                    question_id=question.id,
+                    option_id=options["Ja" if n < 4 else "Nei"],
+                )
+            )
     event_id, _ = workshop(db, 10)
-    added = volunteers_from_survey(db, actor=ADMIN, event_id=event_id, survey_id=survey_id,
-                                   question="workshop", option="Ja")  # fmt: skip
+    added = volunteers_from_survey(
+        db, actor=ADMIN, event_id=event_id, survey_id=survey_id, question="workshop", option="Ja"
+    )
     assert added == 4
-    assert volunteers_from_survey(db, actor=ADMIN, event_id=event_id, survey_id=survey_id,
-                                  question="workshop", option="Ja") == 0  # fmt: skip
+    assert (
+        volunteers_from_survey(
+            db,
+            actor=ADMIN,
+            event_id=event_id,
+            survey_id=survey_id,
+            question="workshop",
+            option="Ja",
+        )
+        == 0
+    )
     assert {v.participant_id for v in volunteer_list(db, actor=ADMIN, event_id=event_id)} == set(
         ids[:4]
     )
     with pytest.raises(Invalid, match="option"):
-        volunteers_from_survey(db, actor=ADMIN, event_id=event_id, survey_id=survey_id,
-                               question="workshop", option="Kanskje")  # fmt: skip
+        volunteers_from_survey(
+            db,
+            actor=ADMIN,
+            event_id=event_id,
+            survey_id=survey_id,
+            question="workshop",
+            option="Kanskje",
+        )
 
 
 def test_the_draw_is_recorded_repeatable_and_stratified(db, key) -> None:
@@ -178,8 +237,7 @@ def test_the_draw_is_recorded_repeatable_and_stratified(db, key) -> None:
     first = plan_draw(db, actor=ADMIN, event_id=event_id, request=request)
     second = plan_draw(db, actor=ADMIN, event_id=event_id, request=request)
     assert first.chosen == second.chosen and len(first.chosen) == 20
-    other = plan_draw(db, actor=ADMIN, event_id=event_id,
-                      request=DrawRequest(size=20, seed=99))  # fmt: skip
+    other = plan_draw(db, actor=ADMIN, event_id=event_id, request=DrawRequest(size=20, seed=99))
     assert set(other.chosen) != set(first.chosen)
     # In proportion to the volunteers: a quarter young, three quarters old.
     groups = {s.group[:2]: s.chosen for s in first.strata}
@@ -188,13 +246,18 @@ def test_the_draw_is_recorded_repeatable_and_stratified(db, key) -> None:
     # Favouring the under-represented: the population has as many young women as old men.
     with db.write() as session:
         for district in ("Sandvika", "Bekkestua"):
-            session.add(PopulationCell(district=district, gender="female", age_band="16-24",
-                                       count=500))
-            session.add(PopulationCell(district=district, gender="male", age_band="65-74",
-                                       count=500))  # fmt: skip
-    favoured = plan_draw(db, actor=ADMIN, event_id=event_id,
-                         request=DrawRequest(size=20, strata=("age_band", "gender"), favour=True,
-                                             seed=5))  # fmt: skip
+            session.add(
+                PopulationCell(district=district, gender="female", age_band="16-24", count=500)
+            )
+            session.add(
+                PopulationCell(district=district, gender="male", age_band="65-74", count=500)
+            )
+    favoured = plan_draw(
+        db,
+        actor=ADMIN,
+        event_id=event_id,
+        request=DrawRequest(size=20, strata=("age_band", "gender"), favour=True, seed=5),
+    )
     assert sum(1 for i in favoured.chosen if i in young) == 10  # every young volunteer
     assert "population" in favoured.explain()
     queued = invite_drawn(db, key, actor=ADMIN, plan=favoured, mail=MAIL)
@@ -232,12 +295,28 @@ def test_places_are_given_until_full_then_the_waiting_list_moves_up(db, key) -> 
     assert answer_invite(db, key, e, session_id=first, mail=MAIL)[0] == RsvpOutcome.waitlisted
     with db.read() as session:
         row = session.get(EventSession, first)
-    promoted = update_session(db, key, actor=ADMIN, session_id=first, starts_at=row.starts_at,
-                              ends_at=row.ends_at, capacity=3, mail=MAIL)  # fmt: skip
+    promoted = update_session(
+        db,
+        key,
+        actor=ADMIN,
+        session_id=first,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        capacity=3,
+        mail=MAIL,
+    )
     assert promoted == 1 and rsvp_view(db, key, e).state == "accepted"
     with pytest.raises(Invalid, match="already have a place"):
-        update_session(db, key, actor=ADMIN, session_id=first, starts_at=row.starts_at,
-                       ends_at=row.ends_at, capacity=1, mail=MAIL)  # fmt: skip
+        update_session(
+            db,
+            key,
+            actor=ADMIN,
+            session_id=first,
+            starts_at=row.starts_at,
+            ends_at=row.ends_at,
+            capacity=1,
+            mail=MAIL,
+        )
     # Each promotion and each answer wrote to the resident; the promoted ones say so.
     with db.read() as session:
         place = session.exec(select(Message).where(Message.kind == "event-place")).all()
@@ -292,7 +371,7 @@ def test_concurrent_accepts_never_exceed_the_places(db, key, answering) -> None:
         try:
             barrier.wait()
             outcomes.append(answer_invite(db, key, token, session_id=only, mail=MAIL)[0])
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=accept, args=(t,)) for t in tokens]
@@ -308,7 +387,7 @@ def test_concurrent_accepts_never_exceed_the_places(db, key, answering) -> None:
 
 def test_the_calendar_files_parse_back(db, key) -> None:
     ids = people(db, 1, gender="female", birth_year=YEAR - 35)
-    event_id, (first, second) = workshop(db, 5, 5)
+    event_id, (_first, second) = workshop(db, 5, 5)
     token = invited(db, key, event_id, ids)[ids[0]]
     both = icalendar.Calendar.from_ical(rsvp_calendar(db, key, token, MAIL.mailing))
     assert len(both.walk("VEVENT")) == 2
@@ -372,8 +451,17 @@ def test_a_new_time_is_told_to_those_with_a_place_and_updates_their_calendars(db
     with db.read() as session:
         row = session.get(EventSession, only)
     later = row.starts_at + timedelta(hours=1)
-    update_session(db, key, actor=ADMIN, session_id=only, starts_at=later,
-                   ends_at=later + timedelta(hours=2), capacity=5, label=row.label, mail=MAIL)  # fmt: skip
+    update_session(
+        db,
+        key,
+        actor=ADMIN,
+        session_id=only,
+        starts_at=later,
+        ends_at=later + timedelta(hours=2),
+        capacity=5,
+        label=row.label,
+        mail=MAIL,
+    )
     with db.read() as session:
         changed = session.exec(
             select(Message).where(Message.subject.startswith("Endret tid"))  # type: ignore[attr-defined]
@@ -382,7 +470,16 @@ def test_a_new_time_is_told_to_those_with_a_place_and_updates_their_calendars(db
     (entry,) = icalendar.Calendar.from_ical(changed[0].attachments[0]["text"]).walk("VEVENT")
     assert entry.decoded("dtstart") == later and int(entry["sequence"]) == 1
     # Only the number of places changed: nobody is told.
-    update_session(db, key, actor=ADMIN, session_id=only, starts_at=later,
-                   ends_at=later + timedelta(hours=2), capacity=6, label=row.label, mail=MAIL)  # fmt: skip
+    update_session(
+        db,
+        key,
+        actor=ADMIN,
+        session_id=only,
+        starts_at=later,
+        ends_at=later + timedelta(hours=2),
+        capacity=6,
+        label=row.label,
+        mail=MAIL,
+    )
     with db.read() as session:
         assert len(session.exec(select(Message).where(Message.kind == "event-place")).all()) == 2
