@@ -63,6 +63,7 @@ from .sealing import LINK, UNSUBSCRIBE, seal
 from .secrets import ServerKey
 from .sending import Letter, Mailing, Queued, _message, _people, _store_letters, _write, personal
 from .timeutil import utcnow
+from .validation import normalise_email
 
 LOCAL = ZoneInfo("Europe/Oslo")
 MAX_TITLE = 200
@@ -827,22 +828,36 @@ def volunteers_from_survey(
         return added
 
 
-def add_volunteer(db: Database, *, actor: Actor, event_id: int, participant_id: int) -> bool:
-    """Enter someone as a volunteer (they asked by phone, at a stand); False if they were."""
+def add_volunteer(
+    db: Database,
+    *,
+    actor: Actor,
+    event_id: int,
+    participant_id: int | None = None,
+    email: str | None = None,
+) -> bool:
+    """Enter someone as a volunteer (they asked by phone, at a stand), by id or by email
+    address; False if they were one already."""
     actor.require(Role.admin, Role.editor)
     with db.write() as session:
         _event(session, event_id)
-        person = session.get(Participant, participant_id)
-        if person is None or person.status != ParticipantStatus.active:
-            raise NotFound(f"no active participant has the id {participant_id}")
-        added = _add_volunteers(session, event_id, {participant_id}, "staff", utcnow())
+        if email is not None:
+            _address, email_key = normalise_email(email[:320])
+            found = session.exec(select(Participant).where(Participant.email_key == email_key))
+            person = found.first()
+        else:
+            person = session.get(Participant, participant_id) if participant_id else None
+        if person is None or person.status != ParticipantStatus.active or person.id is None:
+            what = f"the address {email}" if email is not None else f"the id {participant_id}"
+            raise NotFound(f"no active participant has {what}")
+        added = _add_volunteers(session, event_id, {person.id}, "staff", utcnow())
         if added:
             audit.record(
                 session,
                 actor=actor,
                 action="event.volunteer_added",
                 target_kind="participant",
-                target_id=participant_id,
+                target_id=person.id,
                 detail={"event": event_id},
             )
         return bool(added)

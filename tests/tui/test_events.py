@@ -512,6 +512,16 @@ async def test_volunteers_from_a_survey_and_the_volunteer_list(world):
         row = [str(c) for c in volunteers.get_row(str(ids[0]))]
         assert row[0] == "Beboer r00" and row[4] == f"survey {survey_id}" and row[6] == "no"
         assert "3 volunteers, 0 of them invited." in text(listing.query_one("#volunteers-count"))
+        for email in ("nobody@example.no", "R4@example.no"):  # a stranger; one who said no
+            await pilot.press("a")
+            await settle(pilot)
+            pilot.app.screen.query_one(Input).value = email
+            await pilot.press("enter")
+            await settle(pilot)
+        assert "no active participant has the address nobody@example.no" in notes(pilot)
+        assert "Added as a volunteer." in notes(pilot)
+        assert volunteers.row_count == 4
+        assert [str(c) for c in volunteers.get_row(str(ids[4]))][4] == "staff"
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(pilot.app.screen, EventsScreen)

@@ -333,6 +333,7 @@ class VolunteersScreen(PanelModal[None]):
     VolunteersScreen DataTable { height: 1fr; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "add", _("Add volunteer"), id="volunteers-add"),
         Binding("escape", "dismiss", _("Close"), id="volunteers-close"),
     ]
 
@@ -362,14 +363,46 @@ class VolunteersScreen(PanelModal[None]):
             yield table
         yield Footer()
 
-    def on_mount(self) -> None:
-        from store.events import volunteer_list
+    def action_add(self) -> None:
+        from .path_prompt import TextPrompt
 
+        prompt = TextPrompt(
+            _("Add a volunteer"),
+            _("The email address of a resident on the panel who asked to take part."),
+            "",
+            _("Email"),
+        )
+        self.app.push_screen(prompt, self._add)
+
+    def _add(self, email: str | None) -> None:
+        from store.events import add_volunteer
+
+        if not email:
+            return
+        event_id = self.event_id
+
+        def added(new: bool) -> None:
+            self.notify(_("Added as a volunteer.") if new else _("Already a volunteer."))
+            self._load()
+
+        self.store(
+            lambda backend: add_volunteer(
+                backend.db, actor=self.actor, event_id=event_id, email=email
+            ),
+            added,
+        )
+
+    def on_mount(self) -> None:
         box = self.query_one("#volunteers-box")
         box.styles.width, box.styles.height = (
             110,
             "90%",
         )  # over the app's .dialog, as wide as needed
+
+        self._load()
+
+    def _load(self) -> None:
+        from store.events import volunteer_list
 
         event_id = self.event_id
         self.store(
