@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import argparse
 
-from .i18n import N_, _
+from .i18n import _
 from .settings import Settings
-
-STRATA = {"age_band": N_("age band"), "gender": N_("gender"), "district": N_("district")}
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
@@ -70,7 +68,7 @@ def cmd_event_show(args: argparse.Namespace, settings: Settings) -> int:
     from store.events import event_view
 
     from .backend import open_backend
-    from .labels import local_time
+    from .labels import draw_explanation, local_time
 
     actor = Actor.operator()
     backend = open_backend(settings)
@@ -119,31 +117,20 @@ def cmd_event_show(args: argparse.Namespace, settings: Settings) -> int:
         )
     )
     for draw in view.draws:
-        how = (
-            _("stratified by {strata}").format(
-                strata=" × ".join(_(STRATA.get(s, s)) for s in draw.strata)
-            )
-            if draw.method == "stratified"
-            else _("simple random")
-        )
-        if draw.method == "stratified":
-            how += ", " + (
-                _("seats in proportion to the population")
-                if draw.favour
-                else _("seats in proportion to the volunteers")
-            )
         print()
         print(
-            _(
-                "Draw {id} on {when} by {who}: {chosen} of {pool} volunteers, {how}, seed {seed}"
-            ).format(
+            _("Draw {id} on {when} by {who}: {explanation}").format(
                 id=draw.id,
                 when=local_time(draw.created_at),
                 who=draw.created_by or "–",
-                chosen=draw.chosen,
-                pool=draw.pool,
-                how=how,
-                seed=draw.seed,
+                explanation=draw_explanation(
+                    method=draw.method,
+                    strata=draw.strata,
+                    favour=draw.favour,
+                    chosen=draw.chosen,
+                    pool=draw.pool,
+                    seed=draw.seed,
+                ),
             )
         )
         print(

@@ -49,3 +49,25 @@ def local_time(moment: datetime | None) -> str:
 def thousands(number: int) -> str:
     """1 234 567: Norwegian digit grouping with a narrow no-break space."""
     return f"{number:,}".replace(",", "\u202f")
+
+
+STRATUM_LABELS = {"age_band": N_("age band"), "gender": N_("gender"), "district": N_("district")}
+
+
+def draw_explanation(
+    *, method: str, strata: tuple[str, ...], favour: bool, chosen: int, pool: int, seed: int
+) -> str:
+    """How a draw was made, in one line (as `DrawPlan.explain()` says it, in the staff's
+    language)."""
+    if method == "random":
+        how = _("simple random")
+    else:
+        names = " × ".join(_(STRATUM_LABELS.get(s, s)) for s in strata)
+        if favour:
+            how = _("stratified by {strata}, seats in proportion to the population")
+        else:
+            how = _("stratified by {strata}, seats in proportion to the volunteers")
+        how = how.format(strata=names)
+    return _("{chosen} of {pool} volunteers, {how}, seed {seed}").format(
+        chosen=chosen, pool=pool, how=how, seed=seed
+    )

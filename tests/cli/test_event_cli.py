@@ -32,7 +32,10 @@ def test_list_and_show_with_the_draw_repeated(tmp_path):
     shown = panel("event", "show", str(event_id), env=env)
     assert shown.returncode == 0, shown.stderr
     assert "Økt 1" in shown.stdout and "0 of 4 places taken" in shown.stdout
-    assert "5 of 8 volunteers, stratified by age band × gender" in shown.stdout
+    assert (
+        "5 of 8 volunteers, stratified by age band × gender, seats in proportion to the volunteers"
+        in shown.stdout
+    )
     assert "seed 42" in shown.stdout and "the same people" in shown.stdout
     with db.write() as session:  # someone edits the record: the repeat says so
         draw = session.get(EventDraw, plan_id(db))

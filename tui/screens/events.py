@@ -21,7 +21,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static
 
 from ..i18n import N_, _, ngettext
-from ..labels import label, local_time, thousands
+from ..labels import STRATUM_LABELS, draw_explanation, label, local_time, thousands
 from .base import PanelScreen
 from .confirm import ConfirmScreen
 
@@ -40,7 +40,6 @@ STATE_LABELS = {
     "cancelled": N_("cancelled"),
 }
 METHOD_LABELS = {"random": N_("random"), "stratified": N_("stratified")}
-STRATUM_LABELS = {"age_band": N_("age band"), "gender": N_("gender"), "district": N_("district")}
 LEFT_OUT = {
     "already_invited": N_("already invited to this workshop"),
     "not_reachable": N_("no longer on the panel, or no deliverable address"),
@@ -109,25 +108,6 @@ def source_label(source: str) -> str:
     if source.startswith("survey:"):
         return _("survey {id}").format(id=source.removeprefix("survey:"))
     return source
-
-
-def draw_explanation(
-    *, method: str, strata: tuple[str, ...], favour: bool, chosen: int, pool: int, seed: int
-) -> str:
-    """How a draw was made, in one line (as `DrawPlan.explain()` says it, in the staff's
-    language)."""
-    if method == "random":
-        how = _("simple random")
-    else:
-        names = " × ".join(_(STRATUM_LABELS.get(s, s)) for s in strata)
-        if favour:
-            how = _("stratified by {strata}, seats in proportion to the population")
-        else:
-            how = _("stratified by {strata}, seats in proportion to the volunteers")
-        how = how.format(strata=names)
-    return _("{chosen} of {pool} volunteers, {how}, seed {seed}").format(
-        chosen=chosen, pool=pool, how=how, seed=seed
-    )
 
 
 def left_out_lines(left_out: dict[str, int], reasons: dict[str, str]) -> list[str]:
