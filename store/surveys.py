@@ -206,11 +206,13 @@ def set_survey_status(db: Database, *, actor: Actor, survey_id: int, status: str
 
 
 def duplicate_survey(db: Database, *, actor: Actor, survey_id: int, title: str) -> int:
-    """A new draft with the survey's text and questions, and no answers; its id."""
+    """A new draft with the survey's text and questions, and no answers; its id. A copy is for
+    another round, so it has no dates until someone sets them."""
     actor.require(*EDITORS)
     detail = get_survey(db, actor=actor, survey_id=survey_id)
     spec = detail.spec
     spec.title = title
+    spec.opens_on = spec.closes_on = None
     for question in spec.questions:
         question.id = None
         for option in question.options:

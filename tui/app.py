@@ -73,11 +73,15 @@ class PanelApp(App[int]):
         idle_lock_seconds: float | None = None,
         login_hint: str = "",
         mail_note: str = "",
+        guide: dict[str, str] | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
         self.login_hint = login_hint
         self.mail_note = mail_note  # where email goes, when that is worth saying (the demo)
+        # The demo's guide through the loop on the home screen: {"maildir": …, "site": …}.
+        self.guide = guide
+        self.seen: set[str] = set()  # screens opened since the app started, for the guide
         self.backend: Backend | None = backend
         self.dispatcher = None  # a BackgroundDispatcher when the app sends email itself
         self.startup_error: str | None = None

@@ -51,13 +51,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_app(
-    args: argparse.Namespace, settings: Settings, *, login_hint: str = "", mail_note: str = ""
+    args: argparse.Namespace,
+    settings: Settings,
+    *,
+    login_hint: str = "",
+    mail_note: str = "",
+    guide: dict[str, str] | None = None,
 ) -> int:
     from .app import create_app
     from .backend import precheck
 
     precheck(settings)
-    app = create_app(settings, login_hint=login_hint, mail_note=mail_note)
+    app = create_app(settings, login_hint=login_hint, mail_note=mail_note, guide=guide)
     app.run(mouse=not args.no_mouse)
     if app.startup_error:
         raise SettingsError(app.startup_error)

@@ -88,7 +88,8 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         print(_("The residents' pages: {url}/ (sign up at {url}/bli-med).").format(url=site.url))
         if sys.stdin.isatty():
             input(_("Press Enter to start the app (the login is shown on its first screen too) "))
-        return run_app(args, settings, login_hint=hint, mail_note=note)
+        guide = {"maildir": str(maildir), "site": site.url}
+        return run_app(args, settings, login_hint=hint, mail_note=note, guide=guide)
     finally:
         site.stop()
         catcher.stop()

@@ -213,10 +213,17 @@ def test_lifecycle_and_duplicate(db) -> None:
     assert detail.status == "draft" and detail.spec.title == "Klima 2027"
     assert len(detail.spec.questions) == 5
     delete_survey(db, actor=ADMIN, survey_id=copy)
-    assert [row.id for row in list_surveys(db, actor=ADMIN)] == [survey_id]
+    past = climate()
+    past.opens_on, past.closes_on = date(2019, 10, 1), date(2019, 10, 31)
+    old = create_survey(db, actor=ADMIN, spec=past)
+    again = duplicate_survey(db, actor=ADMIN, survey_id=old, title="Klima 2028")
+    spec = get_survey(db, actor=ADMIN, survey_id=again).spec
+    assert spec.opens_on is None and spec.closes_on is None  # a copy is for another round
+    set_survey_status(db, actor=ADMIN, survey_id=again, status="open")
+    assert [row.id for row in list_surveys(db, actor=ADMIN)] == [again, old, survey_id]
     with db.read() as session:
         actions = [e.action for e in session.exec(select(AuditEvent))]
-    assert actions.count("survey.status") == 3 and "survey.deleted" in actions
+    assert actions.count("survey.status") == 4 and "survey.deleted" in actions
 
 
 def test_an_empty_or_past_survey_cannot_open(db) -> None:

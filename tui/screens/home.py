@@ -38,11 +38,15 @@ class HomeScreen(PanelScreen):
                         table: DataTable = DataTable(id=name, cursor_type="none")
                         table.add_columns(_("Status"), _("Count"))
                         yield table
+            yield Static("", id="guide", markup=False)
             yield Static(_("Press Ctrl+P for every command, F1 for all keys."), id="hint")
         yield Footer()
 
     def on_screen_resume(self) -> None:
         self.action_refresh()
+
+    def on_mount(self) -> None:
+        self.query_one("#guide").display = bool(self.panel.guide)
 
     def action_refresh(self) -> None:
         def overview(backend):
@@ -51,6 +55,56 @@ class HomeScreen(PanelScreen):
             return panel_overview(backend.db, actor=self.actor)
 
         self.load(overview, self._show)
+        if self.panel.guide:
+            from store.walkthrough import walkthrough
+
+            self.store(
+                lambda backend: walkthrough(backend.db, actor=self.actor),
+                self._show_guide,
+                group="guide",
+            )
+
+    def _show_guide(self, done) -> None:
+        guide = self.panel.guide or {}
+        seen = self.panel.seen
+        steps = [
+            (True, _("Log in.")),
+            ("representation" in seen, _("See whom the panel is missing: F7.")),
+            (
+                done.sent,
+                _(
+                    "Send the climate survey again, to a stratified sample: F4, choose "
+                    "“Klima i Bærum”, d makes a copy, o opens it, s sends it (a sample of 100, "
+                    "stratified; Ctrl+R shows each group's share, Ctrl+S sends)."
+                ),
+            ),
+            (
+                done.delivered > 0,
+                _("Watch the emails go out: F5. They arrive in the Maildir {path}.").format(
+                    path=guide.get("maildir", "")
+                ),
+            ),
+            (
+                done.answered > 0,
+                _("Open the link in one of them in a browser, and answer the survey."),
+            ),
+            (
+                done.answered > 0 and "results" in seen,
+                _("Watch the results change: F4, then R on the survey."),
+            ),
+            (
+                done.published,
+                _(
+                    "Close the survey (c), then publish what was learned: R, then p. The report "
+                    "appears at {url}/resultater."
+                ).format(url=guide.get("site", "")),
+            ),
+        ]
+        lines = [_("The whole loop, step by step (this demo's guide):")]
+        lines += [
+            f"{'✓' if ok else '·'} {n}. {text}" for n, (ok, text) in enumerate(steps, start=1)
+        ]
+        self.query_one("#guide", Static).update("\n".join(lines))
 
     def _show(self, result) -> None:
         total = sum(result.participants.values())

@@ -82,6 +82,7 @@ class RepresentationScreen(PanelScreen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.panel.seen.add("representation")
         for name in DIMENSIONS:
             self.query_one(f"#table-{name}", DataTable).add_columns(
                 _("Group"), _("In panel"), _("Panel share"), _("Population"), _("Ratio"), ""

@@ -119,6 +119,7 @@ class ResultsScreen(PanelScreen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.panel.seen.add("results")
         self.query_one("#results-note").display = False
         self.timer = self.set_interval(REFRESH_SECONDS, self.action_refresh, pause=not self.live)
         if self.publish_first:
