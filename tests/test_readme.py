@@ -30,3 +30,16 @@ def test_the_two_commands():
     assert "uv run panel demo" in README
     assert "uv run pytest" in README
     assert "uv run pytest" in (Path(__file__).parent.parent / ".ci" / "run").read_text()
+
+
+def test_every_picture_the_readme_shows_is_there():
+    import re
+
+    root = Path(__file__).parent.parent
+    pictures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README)
+    assert len(pictures) >= 7
+    for picture in pictures:
+        path = root / picture
+        assert path.suffix == ".svg" and path.read_text(encoding="utf-8").lstrip().startswith(
+            "<svg"
+        ), picture
