@@ -13,6 +13,7 @@ from textual.screen import Screen
 
 from .backend import Backend, open_backend
 from .i18n import _
+from .labels import local_time
 from .palette import PanelCommands
 from .screens.help import HelpScreen
 from .screens.lock import LockScreen
@@ -168,8 +169,9 @@ class PanelApp(App[int]):
         self.notify(str(exc), title=_("Not done"), severity="error", timeout=8)
 
     def _notify_fault(self, exc: Exception) -> None:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        self.notify(reason, title=_("Something went wrong"), severity="error", timeout=15)
+        from .faults import describe
+
+        self.notify(describe(exc), title=_("Something went wrong"), severity="error", timeout=15)
 
     # Login, lock and logout -------------------------------------------------------------------
 
@@ -180,6 +182,21 @@ class PanelApp(App[int]):
         self.sub_title = f"{actor.username} ({_(actor.role.value)})"
         await self.switch_mode("home")
         self.refresh_bindings()
+        self._tell_of_kept_work(actor)
+
+    def _tell_of_kept_work(self, actor: Actor) -> None:
+        """Unsaved changes kept from a session that ended (a dropped connection): where they are."""
+        from . import drafts
+
+        for draft in drafts.all_kept(actor.username):
+            self.notify(
+                _(
+                    "Unsaved changes to the survey “{title}” from {when} were kept when your last "
+                    "session ended: open it in Surveys (F4) to get them back."
+                ).format(title=draft.title or _("(no title)"), when=local_time(draft.kept_at)),
+                title=_("Kept for you"),
+                timeout=20,
+            )
 
     async def action_logout(self) -> None:
         self.actor = None

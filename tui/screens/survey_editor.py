@@ -19,8 +19,9 @@ from textual.widgets import Checkbox, Footer, Header, Input, Label, Static, Text
 
 from store.survey_spec import QuestionSpec, SurveySpec
 
+from .. import drafts
 from ..i18n import _
-from ..labels import label
+from ..labels import label, local_time
 from ..widgets.ordered_list import OrderedList, moved
 from .base import PanelScreen
 from .confirm import ConfirmScreen
@@ -38,6 +39,9 @@ def question_line(number: int, q: QuestionSpec) -> Text:
         condition = "; ".join(f"{k} = {' / '.join(v)}" for k, v in q.show_if.items())
         line.append("  " + _("if {condition}").format(condition=condition), style="italic")
     return line
+
+
+KEEP_SECONDS = 3.0  # unsaved changes are kept this often, against a dropped connection
 
 
 class SurveyEditor(PanelScreen):
@@ -59,6 +63,7 @@ class SurveyEditor(PanelScreen):
         self.answered = 0
         self.spec = SurveySpec(title="")
         self.saved = copy.deepcopy(self.spec)  # what the database holds, to tell what changed
+        self.keep_failed = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -105,8 +110,56 @@ class SurveyEditor(PanelScreen):
         self.set_focus(self.query_one("#s-title", Input))
         if self.survey_id is None:
             self._fill()
+            self._bring_back()
         else:
             self._load()
+        self.set_interval(KEEP_SECONDS, self._keep)
+
+    # Unsaved work, kept against a dropped connection (tui/drafts.py) --------------------------
+
+    def _keep(self) -> None:
+        """Keep what is on the screen while it differs from what is saved (saving, reloading
+        and leaving on purpose forget it)."""
+        if not self.is_attached or self.app.actor is None:
+            return
+        try:
+            spec = self.collected()
+        except ValueError:
+            return  # a date being typed: the last kept draft stands
+        if spec == self.saved:
+            return
+        try:
+            drafts.keep(self.actor.username, self.survey_id, self.version, spec)
+        except OSError as exc:  # the home directory is full or read-only: say so, once
+            if not self.keep_failed:
+                self.keep_failed = True
+                self.notify(
+                    _("Unsaved changes cannot be kept on this account: {error}").format(
+                        error=exc.strerror or exc
+                    ),
+                    severity="warning",
+                )
+
+    def _bring_back(self) -> None:
+        """Unsaved changes kept from a session that ended, back on the screen."""
+        draft = drafts.kept(self.actor.username, self.survey_id)
+        if draft is None or draft.spec == self.saved:
+            return
+        self.spec = draft.spec
+        self.version = draft.version or self.version  # a newer save meanwhile: saving says so
+        self._fill()
+        self.notify(
+            _(
+                "Unsaved changes from your last session ({when}) are back. Ctrl+S saves them; "
+                "Ctrl+R brings back the saved survey."
+            ).format(when=local_time(draft.kept_at)),
+            title=_("Brought back"),
+            timeout=15,
+        )
+
+    def _forget(self, *survey_ids: int | None) -> None:
+        for survey_id in survey_ids:
+            drafts.drop(self.actor.username, survey_id)
 
     def _load(self) -> None:
         from store.surveys import get_survey
@@ -118,7 +171,7 @@ class SurveyEditor(PanelScreen):
             self._loaded,
         )
 
-    def _loaded(self, detail) -> None:
+    def _loaded(self, detail, *, bring_back: bool = True) -> None:
         self.survey_id = detail.id
         self.version = detail.version
         self.status = detail.status
@@ -126,6 +179,8 @@ class SurveyEditor(PanelScreen):
         self.spec = detail.spec
         self.saved = copy.deepcopy(detail.spec)
         self._fill()
+        if bring_back:
+            self._bring_back()
 
     def _fill(self) -> None:
         spec = self.spec
@@ -281,7 +336,8 @@ class SurveyEditor(PanelScreen):
             return get_survey(db, actor=self.actor, survey_id=new_id)
 
         def saved(detail) -> None:
-            self._loaded(detail)
+            self._forget(survey_id, detail.id)
+            self._loaded(detail, bring_back=False)
             self.notify(_("Saved: version {version}.").format(version=detail.version))
 
         def refused(exc: Exception) -> None:
@@ -300,6 +356,7 @@ class SurveyEditor(PanelScreen):
 
     def action_reload(self) -> None:
         if self.survey_id is not None:
+            self._forget(self.survey_id)
             self._load()
 
     def action_preview(self) -> None:
@@ -314,11 +371,13 @@ class SurveyEditor(PanelScreen):
 
     def action_close(self) -> None:
         if not self.changed():
+            self._forget(self.survey_id)
             self.dismiss_editor()
             return
 
         def answered(yes: bool | None) -> None:
             if yes:
+                self._forget(self.survey_id)
                 self.dismiss_editor()
 
         self.app.push_screen(
