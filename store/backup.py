@@ -26,15 +26,19 @@ def backup(db: Database, target: Path) -> int:
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
-    partial.touch(mode=0o600)  # it holds personal data: owner only, whatever the umask
-    source = sqlite3.connect(source_path, timeout=30)
     try:
-        destination = sqlite3.connect(partial)
+        partial.touch(mode=0o600)  # it holds personal data: owner only, whatever the umask
+        source = sqlite3.connect(source_path, timeout=30)
         try:
-            source.backup(destination, pages=1024)
+            destination = sqlite3.connect(partial)
+            try:
+                source.backup(destination, pages=1024)
+            finally:
+                destination.close()
         finally:
-            destination.close()
-    finally:
-        source.close()
-    partial.rename(target)
+            source.close()
+        partial.rename(target)
+    except BaseException:  # a full disk, say: no half-written copy is left to be mistaken
+        partial.unlink(missing_ok=True)
+        raise
     return target.stat().st_size

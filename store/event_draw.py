@@ -28,13 +28,13 @@ from .db import Database
 from .errors import Invalid, NotFound
 from .events import (
     EventMail,
-    _batch,
-    _open_event,
-    _store_letters,
     facts,
     invite_token,
+    new_batch,
+    open_event,
     rsvp_link,
     session_calendar,
+    store_letters,
     token_hash,
 )
 from .links import new_salts
@@ -51,7 +51,7 @@ from .reference import age_band
 from .roles import Role
 from .sampling import UNKNOWN, counts, proportional, stratified
 from .sealing import LINK, seal
-from .sending import Queued, _message, _people, _write
+from .sending import Queued, outbox_row, reachable_people, write_batch
 from .timeutil import utcnow
 
 METHODS = ("random", "stratified")
@@ -111,9 +111,9 @@ def plan_draw(db: Database, *, actor: Actor, event_id: int, request: DrawRequest
     seed = request.seed if request.seed is not None else secrets.randbelow(2**31)
     year = utcnow().year
     with db.read() as session:
-        from .events import _event
+        from .events import get_event
 
-        _event(session, event_id)
+        get_event(session, event_id)
         invited = set(
             session.exec(
                 select(EventInvite.participant_id).where(EventInvite.event_id == event_id)
@@ -223,7 +223,7 @@ def invite_drawn(
     actor.require(Role.admin, Role.editor)
     now = utcnow()
     with db.write() as session:
-        event = _open_event(session, plan.event_id)
+        event = open_event(session, plan.event_id)
         info = facts(session, event)
         if not info.sessions:
             raise Invalid("sessions", "add a session before inviting anyone")
@@ -232,7 +232,7 @@ def invite_drawn(
                 select(EventInvite.participant_id).where(EventInvite.event_id == plan.event_id)
             ).all()
         )
-        people = [p for p in _people(session, plan.chosen) if p[0] not in invited]
+        people = [p for p in reachable_people(session, plan.chosen) if p[0] not in invited]
         record = EventDraw(
             event_id=plan.event_id,
             method=plan.request.method,
@@ -256,11 +256,9 @@ def invite_drawn(
             created_by_name=actor.username,
         )
         session.add(record)
-        batch = _batch(session, actor, plan.event_id, "event-invitation", len(people))
+        batch = new_batch(session, actor, plan.event_id, "event-invitation", len(people))
         letters = {lang: mail.write("event-invitation", lang, info) for lang in ("nb", "en")}
-        stored = _store_letters(
-            session, batch, "event-invitation", letters, mail.mailing, link=LINK
-        )
+        stored = store_letters(session, batch, "event-invitation", letters, mail.mailing, link=LINK)
         session.flush()
         attachments = None
         if len(info.sessions) == 1:
@@ -280,7 +278,7 @@ def invite_drawn(
                     invited_at=now,
                 )
             )
-            message = _message(
+            message = outbox_row(
                 stored, mail.mailing, f"event-invite:{plan.event_id}:{person[0]}", person, unique
             )
             message["sealed"] = seal(key_, {LINK: rsvp_link(mail.mailing.base_url, token)})
@@ -288,7 +286,7 @@ def invite_drawn(
             messages.append(message)
         session.add_all(invites)
         session.flush()
-        _write(
+        write_batch(
             session,
             [],
             messages,

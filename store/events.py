@@ -61,7 +61,16 @@ from .roles import Role
 from .sampling import Plan, Selection, plan_send
 from .sealing import LINK, UNSUBSCRIBE, seal
 from .secrets import ServerKey
-from .sending import Letter, Mailing, Queued, _message, _people, _store_letters, _write, personal
+from .sending import (
+    Letter,
+    Mailing,
+    Queued,
+    outbox_row,
+    personal,
+    reachable_people,
+    store_letters,
+    write_batch,
+)
 from .timeutil import utcnow
 from .validation import normalise_email
 
@@ -173,7 +182,7 @@ def update_event(
     actor.require(Role.admin, Role.editor)
     title, description, location = _event_text(title, description, location)
     with db.write() as session:
-        event = _event(session, event_id)
+        event = get_event(session, event_id)
         event.title, event.description, event.location = title, description, location
         session.add(event)
         audit.record(
@@ -187,7 +196,7 @@ def set_status(db: Database, *, actor: Actor, event_id: int, status: str) -> Non
     if status not in tuple(EventStatus):
         raise Invalid("status", f"must be one of {', '.join(EventStatus)}")
     with db.write() as session:
-        event = _event(session, event_id)
+        event = get_event(session, event_id)
         event.status = status
         session.add(event)
         audit.record(
@@ -209,7 +218,7 @@ def add_session(
     actor.require(Role.admin, Role.editor)
     _check_session(starts_at, ends_at, capacity, label, location)
     with db.write() as session:
-        _event(session, event_id)
+        get_event(session, event_id)
         row = EventSession(
             event_id=event_id,
             label=label.strip(),
@@ -250,8 +259,8 @@ def update_session(
     actor.require(Role.admin, Role.editor)
     _check_session(starts_at, ends_at, capacity, label, location)
     with db.write() as session:
-        row = _locked_session(session, db, session_id)
-        taken = _accepted(session, session_id)
+        row = locked_session(session, db, session_id)
+        taken = places_taken(session, session_id)
         if capacity < taken:
             raise Invalid("capacity", f"{taken} already have a place: it cannot be fewer")
         moved = (row.starts_at, row.ends_at, row.location) != (starts_at, ends_at, location.strip())
@@ -264,7 +273,7 @@ def update_session(
         now = utcnow()
         if moved:  # those with a place hear of it, with the calendar entry updated
             _tell_of_change(session, key, row, mail, now)
-        promoted = _promote(session, key, row, mail, now)
+        promoted = promote_waiting(session, key, row, mail, now)
         audit.record(
             session,
             actor=actor,
@@ -319,14 +328,14 @@ def _check_session(
         raise Invalid("location", f"at most {MAX_TITLE} characters")
 
 
-def _event(session: Session, event_id: int) -> Event:
+def get_event(session: Session, event_id: int) -> Event:
     event = session.get(Event, event_id)
     if event is None:
         raise NotFound(f"no event has the id {event_id}")
     return event
 
 
-def _locked_session(session: Session, db: Database, session_id: int) -> EventSession:
+def locked_session(session: Session, db: Database, session_id: int) -> EventSession:
     """A session's row, locked until the transaction ends (SQLite's write lock is held already
     by `BEGIN IMMEDIATE`), so places are counted and taken one transaction at a time."""
     query = select(EventSession).where(EventSession.id == session_id)
@@ -338,7 +347,7 @@ def _locked_session(session: Session, db: Database, session_id: int) -> EventSes
     return row
 
 
-def _accepted(session: Session, session_id: int) -> int:
+def places_taken(session: Session, session_id: int) -> int:
     return session.exec(
         select(func.count()).where(
             EventInvite.session_id == session_id, EventInvite.state == RsvpState.accepted
@@ -477,7 +486,7 @@ def event_view(db: Database, *, actor: Actor, event_id: int) -> EventView:
     was invited with their answers."""
     actor.require(Role.admin, Role.editor)
     with db.read() as session:
-        event = _event(session, event_id)
+        event = get_event(session, event_id)
         per_session: dict[tuple[int | None, str], int] = {
             (sid, state): n
             for sid, state, n in session.exec(
@@ -579,7 +588,7 @@ def volunteer_list(db: Database, *, actor: Actor, event_id: int) -> list[Volunte
     actor.require(Role.admin, Role.editor)
     year = utcnow().year
     with db.read() as session:
-        _event(session, event_id)
+        get_event(session, event_id)
         invited = set(
             session.exec(
                 select(EventInvite.participant_id).where(EventInvite.event_id == event_id)
@@ -653,7 +662,7 @@ def plan_call(db: Database, *, actor: Actor, event_id: int, selection: Selection
     """Choose whom to ask to volunteer, as a survey send chooses (filters, sample, strata,
     the contact-frequency rule); those already asked, or already volunteers, are left out."""
     with db.read() as session:
-        _event(session, event_id)
+        get_event(session, event_id)
     return plan_send(db, actor=actor, event_id=event_id, selection=selection)
 
 
@@ -665,18 +674,18 @@ def queue_call(
     actor.require(Role.admin, Role.editor)
     now = utcnow()
     with db.write() as session:
-        event = _open_event(session, event_id)
+        event = open_event(session, event_id)
         known = set(
             session.exec(
                 select(EventVolunteer.participant_id).where(EventVolunteer.event_id == event_id)
             ).all()
         )
-        people = [p for p in _people(session, plan.chosen) if p[0] not in known]
-        batch = _batch(session, actor, event_id, "event-call", len(people), plan)
+        people = [p for p in reachable_people(session, plan.chosen) if p[0] not in known]
+        batch = new_batch(session, actor, event_id, "event-call", len(people), plan)
         letters = {
             lang: mail.write("event-call", lang, facts(session, event)) for lang in ("nb", "en")
         }
-        stored = _store_letters(session, batch, "event-call", letters, mail.mailing, link=LINK)
+        stored = store_letters(session, batch, "event-call", letters, mail.mailing, link=LINK)
         volunteers, messages = [], []
         salts, uniques = new_salts(len(people)), new_salts(len(people))
         for person, salt, unique in zip(people, salts, uniques, strict=True):
@@ -691,14 +700,14 @@ def queue_call(
                     asked_at=now,
                 )
             )
-            message = _message(
+            message = outbox_row(
                 stored, mail.mailing, f"event-call:{event_id}:{person[0]}", person, unique
             )
             message["sealed"] = seal(key, {LINK: call_link(mail.mailing.base_url, token)})
             messages.append(message)
         session.add_all(volunteers)
         session.flush()
-        _write(
+        write_batch(
             session,
             [],
             messages,
@@ -715,7 +724,7 @@ def queue_call(
         return Queued(batch.id, len(messages), len(plan.chosen) - len(people))
 
 
-def _batch(
+def new_batch(
     session: Session, actor: Actor, event_id: int, kind: str, size: int, plan: Plan | None = None
 ) -> SendBatch:
     batch = SendBatch(
@@ -733,8 +742,8 @@ def _batch(
     return batch
 
 
-def _open_event(session: Session, event_id: int) -> Event:
-    event = _event(session, event_id)
+def open_event(session: Session, event_id: int) -> Event:
+    event = get_event(session, event_id)
     if event.status != EventStatus.open:
         raise Refused("the event is closed: open it again before writing to anyone about it")
     return event
@@ -787,7 +796,7 @@ def volunteers_from_survey(
     actor.require(Role.admin, Role.editor)
     now = utcnow()
     with db.write() as session:
-        _event(session, event_id)
+        get_event(session, event_id)
         survey = session.get(Survey, survey_id)
         if survey is None:
             raise NotFound(f"no survey has the id {survey_id}")
@@ -840,7 +849,7 @@ def add_volunteer(
     address; False if they were one already."""
     actor.require(Role.admin, Role.editor)
     with db.write() as session:
-        _event(session, event_id)
+        get_event(session, event_id)
         if email is not None:
             _address, email_key = normalise_email(email[:320])
             found = session.exec(select(Participant).where(Participant.email_key == email_key))
@@ -892,12 +901,12 @@ def _add_volunteers(
 # ------------------------------------------------------------------- invitations and places
 
 
-def _promote(
+def promote_waiting(
     session: Session, key: ServerKey, row: EventSession, mail: EventMail, now: datetime
 ) -> int:
     """Give free places in `row` (locked by the caller) to its waiting list, first come first
     served, and email each their place. Returns how many were promoted."""
-    free = row.capacity - _accepted(session, row.id or 0)
+    free = row.capacity - places_taken(session, row.id or 0)
     if free <= 0:
         return 0
     waiting = session.exec(
@@ -1038,12 +1047,12 @@ def cancel_invite(
             raise NotFound(f"no invitation has the id {invite_id}")
         if invite.state == RsvpState.cancelled:
             raise Refused("the invitation was withdrawn already")
-        row = _locked_session(session, db, invite.session_id) if invite.session_id else None
+        row = locked_session(session, db, invite.session_id) if invite.session_id else None
         held = invite.state == RsvpState.accepted
         invite.state, invite.responded_at = RsvpState.cancelled, now
         session.add(invite)
         session.flush()
-        promoted = _promote(session, key, row, mail, now) if row is not None and held else 0
+        promoted = promote_waiting(session, key, row, mail, now) if row is not None and held else 0
         audit.record(
             session,
             actor=actor,

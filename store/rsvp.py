@@ -25,11 +25,11 @@ from .events import (
     EventFacts,
     EventMail,
     SessionFacts,
-    _accepted,
-    _locked_session,
-    _promote,
     facts,
     invite_token,
+    locked_session,
+    places_taken,
+    promote_waiting,
     queue_place_email,
     rsvp_link,
     session_calendar,
@@ -139,7 +139,7 @@ def answer_invite(
             invite.state = RsvpState.waitlisted  # not counted while places are
             session.add(invite)
             session.flush()
-            if _accepted(session, session_id) < target.capacity:
+            if places_taken(session, session_id) < target.capacity:
                 invite.state, invite.waitlisted_at = RsvpState.accepted, None
                 outcome = RsvpOutcome.accepted
             else:
@@ -151,7 +151,7 @@ def answer_invite(
         promoted = 0
         gave_up = before_session != invite.session_id or invite.state != RsvpState.accepted
         if before_state == RsvpState.accepted and before_session in held and gave_up:
-            promoted = _promote(session, key, held[before_session], mail, now)
+            promoted = promote_waiting(session, key, held[before_session], mail, now)
         if outcome != RsvpOutcome.declined:
             queue_place_email(session, key, event, invite, mail, now)
         audit.record(
@@ -216,7 +216,7 @@ def _invite(
 
 def _lock(session: Session, db: Database, ids: list[int | None]) -> dict[int, EventSession]:
     """Lock the sessions named, in id order (two answers never wait on each other's locks)."""
-    return {i: _locked_session(session, db, i) for i in sorted({i for i in ids if i})}
+    return {i: locked_session(session, db, i) for i in sorted({i for i in ids if i})}
 
 
 def _closed(session: Session, event: Event, now: datetime) -> bool:

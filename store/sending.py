@@ -101,7 +101,7 @@ def queue_invitations(
                 select(Invitation.participant_id).where(Invitation.survey_id == survey.id)
             ).all()
         )
-        people = [p for p in _people(session, plan.chosen) if p[0] not in invited]
+        people = [p for p in reachable_people(session, plan.chosen) if p[0] not in invited]
         batch = SendBatch(
             survey_id=survey.id,
             kind="invitation",
@@ -114,7 +114,7 @@ def queue_invitations(
         )
         session.add(batch)
         session.flush()
-        stored = _store_letters(session, batch, "invitation", letters, mailing)
+        stored = store_letters(session, batch, "invitation", letters, mailing)
         invitations, messages = [], []
         salts, message_ids = new_salts(len(people)), new_salts(len(people))
         for (person_id, email, language), salt, unique in zip(
@@ -128,9 +128,11 @@ def queue_invitations(
                 )
             )
             dedupe = f"invite:{survey.id}:{person_id}"
-            messages.append(_message(stored, mailing, dedupe, (person_id, email, language), unique))
+            messages.append(
+                outbox_row(stored, mailing, dedupe, (person_id, email, language), unique)
+            )
         same = {"survey_id": survey.id, "batch_id": batch.id, "created_at": now}
-        _write(session, invitations, messages, {**same, "kind": "invitation"})
+        write_batch(session, invitations, messages, {**same, "kind": "invitation"})
         audit.record(
             session,
             actor=actor,
@@ -195,13 +197,13 @@ def queue_reminders(
         )
         session.add(batch)
         session.flush()
-        stored = _store_letters(session, batch, "reminder", letters, mailing)
+        stored = store_letters(session, batch, "reminder", letters, mailing)
         messages = []
         for (invitation, email, language), unique in zip(rows, new_salts(len(rows)), strict=True):
             number = invitation.reminders + 1
             dedupe = f"remind:{survey_id}:{invitation.participant_id}:{number}"
             person = (invitation.participant_id, email, language)
-            messages.append(_message(stored, mailing, dedupe, person, unique))
+            messages.append(outbox_row(stored, mailing, dedupe, person, unique))
         ids = [invitation.id for invitation, *_rest in rows]
         for chunk in _chunks(ids):
             session.execute(
@@ -211,7 +213,7 @@ def queue_reminders(
                 .execution_options(synchronize_session=False)
             )
         same = {"survey_id": survey_id, "batch_id": batch.id, "created_at": now}
-        _write(session, [], messages, {**same, "kind": "reminder"})
+        write_batch(session, [], messages, {**same, "kind": "reminder"})
         audit.record(
             session,
             actor=actor,
@@ -256,7 +258,7 @@ def _open_survey(session: Session, survey_id: int) -> Survey:
     return survey
 
 
-def _people(session: Session, ids: list[int]) -> list[tuple[int, str, str]]:
+def reachable_people(session: Session, ids: list[int]) -> list[tuple[int, str, str]]:
     """(id, email, language) of those still active with a deliverable address, in the order of
     `ids`. Many are read in one pass over the panel rather than by lists of ids."""
     reachable = (
@@ -273,7 +275,7 @@ def _people(session: Session, ids: list[int]) -> list[tuple[int, str, str]]:
     return [found[person_id] for person_id in ids if person_id in found]
 
 
-def _store_letters(
+def store_letters(
     session: Session,
     batch: SendBatch,
     kind: str,
@@ -334,25 +336,25 @@ def queue_followups(
             )
         )
     )
-    people = [p for p in _people(session, chosen) if p[0] not in done]
+    people = [p for p in reachable_people(session, chosen) if p[0] not in done]
     if not people:
         return 0
     batch = SendBatch(survey_id=survey.id, kind="follow-up", size=len(people),
                       created_by=actor.id, created_by_name=actor.username)  # fmt: skip
     session.add(batch)
     session.flush()
-    stored = _store_letters(session, batch, "follow-up", letters, mailing, link=link)
+    stored = store_letters(session, batch, "follow-up", letters, mailing, link=link)
     messages = [
-        _message(stored, mailing, f"followup:{survey.id}:{person[0]}", person, unique)
+        outbox_row(stored, mailing, f"followup:{survey.id}:{person[0]}", person, unique)
         for person, unique in zip(people, new_salts(len(people)), strict=True)
     ]
     now = utcnow()
-    _write(session, [], messages, {"survey_id": survey.id, "batch_id": batch.id,
+    write_batch(session, [], messages, {"survey_id": survey.id, "batch_id": batch.id,
                                    "created_at": now, "kind": "follow-up"})  # fmt: skip
     return len(messages)
 
 
-def _message(
+def outbox_row(
     letters: dict[str, int],
     mailing: Mailing,
     dedupe: str,
@@ -404,7 +406,9 @@ def personal(
     )
 
 
-def _write(session: Session, invitations: list[dict], messages: list[dict], same: dict) -> None:
+def write_batch(
+    session: Session, invitations: list[dict], messages: list[dict], same: dict
+) -> None:
     """Invitations and messages (`same` holds what all rows share), and the contact time of
     everyone the batch writes to."""
     kind = same.pop("kind")
