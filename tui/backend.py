@@ -93,7 +93,10 @@ def open_backend(settings: Settings, *, require_current_schema: bool = True) -> 
             state = schema_state(db)
         except SQLAlchemyError as exc:
             db.dispose()
-            reason = str(exc.orig if hasattr(exc, "orig") else exc).strip().splitlines()[0]
+            from .faults import explain
+
+            reason = explain(exc) or str(exc.orig if hasattr(exc, "orig") else exc).strip()
+            reason = reason.splitlines()[0]
             raise SettingsError(f"PANEL_DATABASE_URL: cannot open the database: {reason}") from None
         if state is not SchemaState.current:
             db.dispose()

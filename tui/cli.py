@@ -85,9 +85,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         from store.errors import PanelError
 
-        if not isinstance(exc, PanelError):
+        from .faults import explain
+
+        # A refusal says what it refused; a known fault (the database busy, read-only or full,
+        # the disk full, the database server away) gets its sentence; anything else is a bug.
+        reason = str(exc) if isinstance(exc, PanelError) else explain(exc)
+        if reason is None:
             raise
-        print(f"panel: {exc}", file=sys.stderr)
+        print(f"panel: {reason}", file=sys.stderr)
         return 1
 
 

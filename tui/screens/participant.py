@@ -207,8 +207,10 @@ class ParticipantScreen(PanelScreen):
         self.dismiss_to_roster()
 
     def _refused(self, exc: Exception) -> None:
+        from ..faults import describe
+
         # The typed text stays in the form; only the message changes.
-        self.query_one("#participant-error", Static).update(str(exc))
+        self.query_one("#participant-error", Static).update(describe(exc))
         field = getattr(exc, "field", "")
         shown = self.query(f"#p-{field}") if field else None  # status has no field
         if shown:
