@@ -4,9 +4,9 @@ connection or a closed terminal loses at most a few seconds of it.
 The survey editor keeps what is on its screen here every few seconds while it differs from the
 saved survey, and removes it once saved or deliberately left. Opening that survey again (or a
 new survey, for one never saved) brings it back as unsaved changes. The files live under
-`$XDG_STATE_HOME/panel/unsaved` (`~/.local/state/panel/unsaved`), readable by their owner only:
-staff each log in to their own account on the server, and the text may hold what residents
-would not want shared.
+`$XDG_STATE_HOME/panel/unsaved` (`~/.local/state/panel/unsaved`) of the account running
+`panel`, one per staff username, readable by their owner only: the text may hold what
+residents would not want shared.
 """
 
 from __future__ import annotations
