@@ -16,6 +16,8 @@ from .labels import label, thousands
 from .settings import Settings
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from store.sampling import Plan
 
 
@@ -84,18 +86,20 @@ def reason_text(reason: str, days: int) -> str:
     }.get(reason, reason)
 
 
-def plan_lines(plan: Plan) -> list[str]:
-    """The report staff read before confirming a send, line by line."""
+def plan_lines(plan: Plan, *, reason: Callable[[str, int], str] | None = None) -> list[str]:
+    """The report staff read before confirming a send, line by line; `reason(name, rest_days)`
+    words a reason for leaving people out (by default, as for a survey)."""
+    reason = reason or reason_text
     s = plan.selection
     lines = [
         _("Matching the filter: {n} active participants with a deliverable address.").format(
             n=thousands(plan.matching)
         )
     ]
-    for reason, count in sorted(plan.left_out.items()):
+    for name, count in sorted(plan.left_out.items()):
         lines.append(
             _("Left out: {count} {reason}").format(
-                count=thousands(count), reason=reason_text(reason, s.rest_days)
+                count=thousands(count), reason=reason(name, s.rest_days)
             )
         )
     if s.method == "all":

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import select
-from textual.widgets import DataTable, Input, Static, TextArea
+from textual.widgets import DataTable, Input, Select, Static, TextArea
 
 from mail.compose import event_mail
 from store.actors import Actor
@@ -271,18 +271,25 @@ async def test_the_call_for_volunteers_shows_its_plan_then_queues(world):
         assert isinstance(dialog, CallDialog)
         await pilot.press("ctrl+s")  # not checked yet
         await settle(pilot)
-        assert "Check first" in text(dialog.query_one("#call-error", Static))
-        await type_into(pilot, "#call-size", "5")
+        assert "Check first" in text(dialog.query_one("#send-error", Static))
+        # The survey send's choices: here a sample stratified by age band × gender.
+        dialog.query_one("#send-method", Select).value = "stratified"
+        await type_into(pilot, "#send-size", "5")
         await pilot.press("ctrl+r")
         await settle(pilot)
-        report = text(dialog.query_one("#call-report", Static))
-        seed = dialog.query_one("#call-seed", Input).value
+        report = text(dialog.query_one("#send-report", Static))
+        seed = dialog.query_one("#send-seed", Input).value
         assert seed.isdigit()
-        assert "Active with a deliverable address: 12." in report
-        assert "Left out: 2 contacted within the rest days" in report
-        assert f"Asked: a random sample of 5 (seed {seed})." in report
+        assert "Matching the filter: 12 active participants" in report
+        assert "Left out: 2 contacted within the last 30 days" in report
+        assert (
+            f"Chosen: a sample of 5, stratified by age band × gender in proportion to the panel "
+            f"(seed {seed})." in report
+        )
+        assert "Eligible" in report  # the count per stratum
         chosen = sorted(dialog.plan.chosen)
         assert len(chosen) == 5 and not set(chosen) & set(ids[:2])
+        assert dialog.plan.selection.method == "stratified"
         await pilot.press("ctrl+s")
         await settle(pilot)
         await pilot.press("y")

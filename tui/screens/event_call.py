@@ -7,193 +7,75 @@ the same seed asks the same people. Only then is it queued, to exactly those.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import DataTable, Footer, Input, Label, Select, Static
+from textual.widgets import DataTable, Footer, Label, Select, Static
 
+from ..cli_send import reason_text
 from ..i18n import N_, _, ngettext
 from ..labels import label, local_time, thousands
 from .base import PanelModal
-from .confirm import ConfirmScreen
-from .events import after_typing, event_mail_for, left_out_lines, source_label
+from .events import event_mail_for, source_label
+from .send_dialog import SendDialog
 
-CALL_LEFT_OUT = {
-    "already_invited": N_("asked before, or a volunteer already"),
-    "contacted_recently": N_("contacted within the rest days"),
-    "not_enough": N_("missing: fewer eligible people than the sample asks for"),
-}
+CALL_LEFT_OUT = {"already_invited": N_("asked before, or a volunteer already")}
 
 
-class CallDialog(PanelModal["int | None"]):
-    """Ask the panel to volunteer; returns how many were asked, or None."""
+class CallDialog(SendDialog):
+    """Ask the panel, or a fair sample of it, to volunteer for a workshop: the survey send's
+    dialog (filters, sample, strata, the contact-frequency rule); returns how many were asked,
+    or None. `target_id` is the event's."""
 
-    DEFAULT_CSS = """
-    CallDialog #call-report { margin-top: 1; }
-    """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+r", "check", _("Check"), id="call-check", priority=True),
-        Binding("ctrl+s", "send", _("Send"), id="call-send", priority=True),
-        Binding("escape", "cancel", _("Cancel"), id="call-cancel"),
-    ]
+    def heading(self) -> str:
+        return _("Call for volunteers: “{title}”").format(title=self.target_title)
 
-    def __init__(self, event_id: int, title: str) -> None:
-        super().__init__()
-        self.event_id = event_id
-        self.event_title = title
-        self.plan = None  # the last checked plan; sending uses exactly it
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog wide"):
-            yield Static(
-                _("Call for volunteers: “{title}”").format(title=self.event_title),
-                classes="dialog-title",
-                markup=False,
-            )
-            yield Static(
-                _(
-                    "An email asks active residents to volunteer; those who say yes can then "
-                    "be drawn and invited."
-                ),
-                classes="hint",
-            )
-            with Horizontal(classes="field"):
-                yield Label(_("Sample size"))
-                yield Input(id="call-size", placeholder=_("empty: everyone"))
-            with Horizontal(classes="field"):
-                yield Label(_("Rest days"))
-                yield Input("30", id="call-rest")
-            yield Static(
-                _("Anyone contacted within this many days is left out (0: nobody)."),
-                classes="hint",
-            )
-            with Horizontal(classes="field"):
-                yield Label(_("Seed"))
-                yield Input(id="call-seed", placeholder=_("empty: a new draw"))
-            yield Static(
-                _("Ctrl+R checks whom it would ask; Ctrl+S asks exactly those."), classes="hint"
-            )
-            yield Static("", id="call-report", markup=False)
-            yield Static("", classes="form-error", id="call-error", markup=False)
-        yield Footer()
-
-    def selection(self):
-        """The rule on screen; ValueError names a field that is not a whole number."""
-        from store.sampling import Selection
-
-        size = whole(self.query_one("#call-size", Input).value, _("Sample size"))
-        rest = whole(self.query_one("#call-rest", Input).value, _("Rest days"))
-        return Selection(
-            method="simple" if size is not None else "all",
-            size=size,
-            rest_days=30 if rest is None else rest,
-            seed=whole(self.query_one("#call-seed", Input).value, _("Seed")),
+    def intro(self) -> str | None:
+        return _(
+            "An email asks each one chosen whether they would take part; those who say yes "
+            "become volunteers, among whom the invited will be drawn."
         )
 
-    @on(Input.Changed)
-    def _changed(self) -> None:
-        """Once the screen no longer asks for what was checked, check again before sending."""
-        if self.plan is None:
-            return
-        try:
-            current = self.selection()
-        except ValueError:
-            current = None
-        if current != replace(self.plan.selection, seed=self.plan.seed):
-            self.plan = None
-
-    def action_check(self) -> None:
-        after_typing(self, self.check)
-
-    def check(self) -> None:
+    def make_plan(self, backend, selection):
         from store.events import plan_call
 
-        error = self.query_one("#call-error", Static)
-        error.update("")
-        try:
-            selection = self.selection()
-        except ValueError as exc:
-            error.update(str(exc))
-            return
-        event_id = self.event_id
+        return plan_call(backend.db, actor=self.actor, event_id=self.target_id, selection=selection)
 
-        def checked(plan) -> None:
-            self.plan = plan
-            self.query_one("#call-seed", Input).value = str(plan.seed)  # shown, so repeatable
-            report = self.query_one("#call-report", Static)
-            report.update("\n".join(self.plan_lines(plan)))
-            self.call_after_refresh(report.scroll_visible, animate=False)
+    def report(self, plan) -> list[str]:
+        from ..cli_send import plan_lines
 
-        self.store(
-            lambda backend: plan_call(
-                backend.db, actor=self.actor, event_id=event_id, selection=selection
-            ),
-            checked,
-            failed=lambda exc: error.update(str(exc)),
-        )
+        def reason(name: str, rest_days: int) -> str:
+            if name in CALL_LEFT_OUT:
+                return _(CALL_LEFT_OUT[name])
+            return reason_text(name, rest_days)
 
-    @staticmethod
-    def plan_lines(plan) -> list[str]:
-        lines = [_("Active with a deliverable address: {n}.").format(n=thousands(plan.matching))]
-        lines += left_out_lines(plan.left_out, CALL_LEFT_OUT)
-        if plan.selection.method == "all":
-            lines.append(_("Asked: everyone else, {n}.").format(n=thousands(len(plan.chosen))))
-        else:
-            lines.append(
-                _("Asked: a random sample of {n} (seed {seed}).").format(
-                    n=thousands(len(plan.chosen)), seed=plan.seed
-                )
-            )
-        return lines
+        return plan_lines(plan, reason=reason)
 
-    def action_send(self) -> None:
-        after_typing(self, self.send)
+    def question(self, count: int) -> str:
+        return ngettext(
+            "Ask {n} person to volunteer now?", "Ask {n} people to volunteer now?", count
+        ).format(n=count)
 
-    def send(self) -> None:
-        plan = self.plan
-        error = self.query_one("#call-error", Static)
-        if plan is None:
-            error.update(_("Check first (Ctrl+R): the call goes to the people the check chose."))
-            return
-        if not plan.chosen:
-            error.update(_("Nobody to ask."))
-            return
+    def not_checked(self) -> str:
+        return _("Check first (Ctrl+R): the call goes to the people the check chose.")
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._queue(plan)
+    def nobody(self) -> str:
+        return _("Nobody to ask.")
 
-        question = ngettext(
-            "Ask {n} person to volunteer now?", "Ask {n} people to volunteer now?", len(plan.chosen)
-        )
-        self.app.push_screen(ConfirmScreen(question.format(n=len(plan.chosen))), answered)
-
-    def _queue(self, plan) -> None:
+    def write(self, backend, plan):
         from store.events import queue_call
 
-        error = self.query_one("#call-error", Static)
-        event_id = self.event_id
-
-        def queue(backend):
-            return queue_call(
-                backend.db,
-                backend.key,
-                actor=self.actor,
-                event_id=event_id,
-                plan=plan,
-                mail=event_mail_for(backend),
-            )
-
-        self.store(
-            queue, lambda queued: self.dismiss(queued.queued), failed=lambda e: error.update(str(e))
+        return queue_call(
+            backend.db,
+            backend.key,
+            actor=self.actor,
+            event_id=self.target_id,
+            plan=plan,
+            mail=event_mail_for(backend),
         )
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 def whole(text: str, name: str) -> int | None:

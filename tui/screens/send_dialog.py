@@ -1,6 +1,8 @@
 """Send a survey: choose who, see the count per stratum and who is left out and why, then send.
 
-Nothing is written until staff confirm; the draw is repeatable from the seed shown.
+Nothing is written until staff confirm; the draw is repeatable from the seed shown. The same
+dialog asks the panel to volunteer for a workshop (tui/screens/event_call.py): only what is
+planned, what the report says and what is queued differ.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ FILTERS = (
 
 
 class SendDialog(PanelModal["int | None"]):
-    """Returns the number of invitations queued, or None."""
+    """Returns the number of invitations queued, or None. `target_id` is the survey's."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "check", _("Check"), id="send-check", priority=True),
@@ -37,17 +39,66 @@ class SendDialog(PanelModal["int | None"]):
         Binding("escape", "cancel", _("Cancel"), id="send-cancel"),
     ]
 
-    def __init__(self, survey_id: int, title: str) -> None:
+    def __init__(self, target_id: int, title: str) -> None:
         super().__init__()
-        self.survey_id = survey_id
-        self.survey_title = title
+        self.target_id = target_id
+        self.target_title = title
         self.plan = None  # the last checked plan; sending uses exactly it
+
+    # What differs between a survey send and a call for volunteers -------------------------------
+
+    def heading(self) -> str:
+        return _("Send “{title}”").format(title=self.target_title)
+
+    def intro(self) -> str | None:
+        return None
+
+    def make_plan(self, backend, selection):
+        from store.sampling import plan_send
+
+        return plan_send(
+            backend.db, actor=self.actor, survey_id=self.target_id, selection=selection
+        )
+
+    def report(self, plan) -> list[str]:
+        from ..cli_send import plan_lines
+
+        return plan_lines(plan)
+
+    def question(self, count: int) -> str:
+        return _("Invite {n} people now?").format(n=count)
+
+    def not_checked(self) -> str:
+        return _("Check first (Ctrl+R): you send to the people the check chose.")
+
+    def nobody(self) -> str:
+        return _("Nobody to invite.")
+
+    def write(self, backend, plan):
+        """Queue what `plan` chose; returns the store's `Queued`."""
+        from store.sending import Mailing, queue_invitations
+        from store.surveys import get_survey
+
+        from ..cli_send import survey_letters_for
+
+        survey = get_survey(backend.db, actor=self.actor, survey_id=plan.survey_id)
+        settings = backend.settings
+        return queue_invitations(
+            backend.db,
+            backend.key,
+            actor=self.actor,
+            plan=plan,
+            letters=survey_letters_for("invitation", survey, settings),
+            mailing=Mailing(mail_from=settings.mail_from, base_url=settings.base_url),
+        )
+
+    # The dialog -----------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog wide", id="send-box"):
-            yield Static(
-                _("Send “{title}”").format(title=self.survey_title), classes="dialog-title"
-            )
+            yield Static(self.heading(), classes="dialog-title", markup=False)
+            if intro := self.intro():
+                yield Static(intro, classes="hint")
             yield Static(_("Everyone active, unless you narrow it:"), classes="hint")
             for field, _choice, title in FILTERS:
                 yield Label(_(title))
@@ -149,10 +200,11 @@ class SendDialog(PanelModal["int | None"]):
             self.plan = None
 
     def action_check(self) -> None:
-        from store.sampling import plan_send
+        from .events import after_typing
 
-        from ..cli_send import plan_lines
+        after_typing(self, self.check)
 
+    def check(self) -> None:
         error = self.query_one("#send-error", Static)
         error.update("")
         try:
@@ -160,65 +212,44 @@ class SendDialog(PanelModal["int | None"]):
         except ValueError as exc:
             error.update(str(exc))
             return
-        survey_id = self.survey_id
 
         def checked(plan) -> None:
             self.plan = plan
             self.query_one("#send-seed", Input).value = str(plan.seed)  # shown, so repeatable
             report = self.query_one("#send-report", Static)
-            report.update("\n".join(plan_lines(plan)))
+            report.update("\n".join(self.report(plan)))
             self.call_after_refresh(report.scroll_visible, animate=False)
 
         self.store(
-            lambda backend: plan_send(
-                backend.db, actor=self.actor, survey_id=survey_id, selection=selection
-            ),
+            lambda backend: self.make_plan(backend, selection),
             checked,
             failed=lambda exc: error.update(str(exc)),
         )
 
     def action_send(self) -> None:
+        from .events import after_typing
+
+        after_typing(self, self.send)
+
+    def send(self) -> None:
         plan = self.plan
+        error = self.query_one("#send-error", Static)
         if plan is None:
-            self.query_one("#send-error", Static).update(
-                _("Check first (Ctrl+R): you send to the people the check chose.")
-            )
+            error.update(self.not_checked())
             return
         if not plan.chosen:
-            self.query_one("#send-error", Static).update(_("Nobody to invite."))
+            error.update(self.nobody())
             return
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._queue(plan)
+                self.store(
+                    lambda backend: self.write(backend, plan),
+                    lambda queued: self.dismiss(queued.queued),
+                    failed=lambda e: error.update(str(e)),
+                )
 
-        self.app.push_screen(
-            ConfirmScreen(_("Invite {n} people now?").format(n=len(plan.chosen))), answered
-        )
-
-    def _queue(self, plan) -> None:
-        from store.sending import Mailing, queue_invitations
-        from store.surveys import get_survey
-
-        from ..cli_send import survey_letters_for
-
-        error = self.query_one("#send-error", Static)
-
-        def queue(backend):
-            survey = get_survey(backend.db, actor=self.actor, survey_id=plan.survey_id)
-            settings = backend.settings
-            return queue_invitations(
-                backend.db,
-                backend.key,
-                actor=self.actor,
-                plan=plan,
-                letters=survey_letters_for("invitation", survey, settings),
-                mailing=Mailing(mail_from=settings.mail_from, base_url=settings.base_url),
-            )
-
-        self.store(
-            queue, lambda queued: self.dismiss(queued.queued), failed=lambda e: error.update(str(e))
-        )
+        self.app.push_screen(ConfirmScreen(self.question(len(plan.chosen))), answered)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
