@@ -8,8 +8,8 @@ invited resident answers on a personal page (store/rsvp.py): a place in a sessio
 
 A session never holds more accepted residents than its places. Whoever asks for a full session
 goes on its waiting list, and is given a place, in the order they asked, as soon as one frees
-up: someone declines or moves, staff cancel an invitation, or staff add places. Those emails
-(a place, the waiting list, a reminder the day before) carry the session as a calendar file.
+up: someone declines or moves, staff cancel an invitation, or staff add places. The emails
+that give a place, and the reminder the day before, carry the session as a calendar file.
 
 Every email here goes through the outbox, counts as contact for the contact-frequency rule,
 and shows in the resident's history. Their personal links are sealed in the outbox
