@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import os
 from dataclasses import dataclass
 
 from .errors import PermissionDenied
@@ -19,11 +20,15 @@ class Actor:
 
     @classmethod
     def operator(cls) -> Actor:
-        """Whoever runs `panel` subcommands on the server: shell access there is admin access."""
+        """Whoever runs `panel` subcommands on the server: shell access there is admin access.
+        Through sudo, the person who ran it is named, not the service user it ran as."""
         try:
             user = getpass.getuser()
         except (KeyError, OSError):
             user = "unknown"
+        through = os.environ.get("SUDO_USER", "")
+        if through and through != user:
+            user = f"{through} as {user}"
         return cls(id=None, username=f"shell:{user}", role=Role.admin)
 
     @classmethod

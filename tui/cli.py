@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="panel", description="Innbyggerpanelet: the citizen panel, run from a terminal."
     )
     parser.add_argument("--no-mouse", action="store_true", help="do not capture the mouse")
+    parser.add_argument("--version", action="version", version=f"panel {version()}")
     parser.set_defaults(handler=run_app)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     cli_demo.add_commands(commands)
@@ -48,6 +49,20 @@ def build_parser() -> argparse.ArgumentParser:
     cli_event.add_commands(commands)
     cli_results.add_commands(commands)
     return parser
+
+
+def version() -> str:
+    """The installed release, and the database schema it expects (what an upgrade changes)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    from store.schema import SCHEMA_HEAD
+
+    try:
+        release = installed("panel")
+    except PackageNotFoundError:
+        release = "unknown"
+    return f"{release} (schema {SCHEMA_HEAD})"
 
 
 def run_app(

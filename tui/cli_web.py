@@ -35,6 +35,7 @@ def web_config(settings: Settings):
         max_body_bytes=settings.web_max_body_bytes,
         mail_from=settings.mail_from,
         privacy_version=settings.privacy_notice_version,
+        municipality=settings.municipality,
         results_min_group=settings.results_min_group,
     )
 

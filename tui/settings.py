@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     results_min_group: int = Field(default=5, ge=3, le=1000)
     """Results hide a count from fewer people than this (and the others that would give it away),
     on the screen, in every export and on the residents' results pages. At least 3."""
+    municipality: str = Field(default="Bærum kommune", min_length=1, max_length=100)
+    """The municipality's name, as residents read it in the pages' titles, the privacy notice and
+    the emails."""
     privacy_notice_version: str = Field(default="2026-11", min_length=1, max_length=40)
     """The version of the privacy notice residents consent to when they sign up; raise it when
     the notice's text changes, so each consent records which text it was given to."""

@@ -94,3 +94,37 @@ def test_db_upgrade_and_backup(tmp_path):
     assert rows == [("kari",)]
     again = panel("backup", str(copy), env=env)
     assert again.returncode == 1 and "exists" in again.stderr
+
+
+def test_version_names_the_release_and_the_schema():
+    from store.schema import SCHEMA_HEAD
+
+    shown = panel("--version")
+    assert shown.returncode == 0
+    assert shown.stdout.startswith("panel 0.") and f"(schema {SCHEMA_HEAD})" in shown.stdout
+
+
+def test_a_command_run_through_sudo_is_audited_as_the_person(tmp_path):
+    import getpass
+
+    env = {"PANEL_DATA_DIR": str(tmp_path), "SUDO_USER": ""}
+    made = panel("init", "--admin", "kari", "--password-stdin", env=env, stdin=PASSWORD)
+    assert made.returncode == 0, made.stderr
+    added = panel(
+        "staff",
+        "add",
+        "ola",
+        "--role",
+        "editor",
+        "--password-stdin",
+        env={**env, "SUDO_USER": "ola.nordmann"},
+        stdin=PASSWORD,
+    )
+    assert added.returncode == 0, added.stderr
+    database = sqlite3.connect(tmp_path / "panel.db")
+    try:
+        names = [row[0] for row in database.execute("SELECT actor_name FROM audit_event")]
+    finally:
+        database.close()
+    assert f"shell:ola.nordmann as {getpass.getuser()}" in names
+    assert f"shell:{getpass.getuser()}" in names  # init, run without sudo

@@ -280,3 +280,19 @@ async def test_posts_for_one_address_are_limited_whoever_sends_them(world):
     other = httpx.ASGITransport(app=app, client=("203.0.113.9", 1234))
     async with httpx.AsyncClient(transport=other, base_url=BASE) as client:
         assert (await post_signup(client, email="ola@example.no")).status_code == 303
+
+
+async def test_the_municipality_is_named_as_the_settings_say(world):
+    import httpx
+
+    from tui.cli_web import web_config
+    from tui.settings import load_settings
+    from web.app import create_app
+
+    config = web_config(load_settings(municipality="Asker kommune", base_url=BASE))
+    assert config.municipality == "Asker kommune"
+    app = create_app(world.db, world.key, config)
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 1234))
+    async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
+        page = await client.get("/personvern")
+    assert "Asker kommune er ansvarlig" in page.text and "Bærum" not in page.text
