@@ -1021,7 +1021,14 @@ def session_calendar(
     event: Event | EventFacts, session: SessionFacts, mailing: Mailing, invite_link: str | None
 ) -> dict[str, str]:
     """A session as a calendar file to attach: one entry whose UID is the session's for good."""
-    entry = CalendarEntry(
+    entry = calendar_entry(event, session, mailing, invite_link)
+    return {"filename": CALENDAR_FILE, "content_type": CALENDAR_TYPE, "text": calendar([entry])}
+
+
+def calendar_entry(
+    event: Event | EventFacts, session: SessionFacts, mailing: Mailing, invite_link: str | None
+) -> CalendarEntry:
+    return CalendarEntry(
         uid=f"panel-session-{session.id}@{mailing.domain}",
         title=event.title + (f" – {session.label}" if session.label else ""),
         starts_at=session.starts_at,
@@ -1031,7 +1038,6 @@ def session_calendar(
         url=invite_link or "",
         sequence=session.sequence,
     )
-    return {"filename": CALENDAR_FILE, "content_type": CALENDAR_TYPE, "text": calendar([entry])}
 
 
 def cancel_invite(

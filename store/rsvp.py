@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import TypeVar
 
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
@@ -25,6 +26,7 @@ from .events import (
     EventFacts,
     EventMail,
     SessionFacts,
+    calendar_entry,
     facts,
     invite_token,
     locked_session,
@@ -35,7 +37,7 @@ from .events import (
     session_calendar,
     token_hash,
 )
-from .ics import CalendarEntry, calendar
+from .ics import calendar
 from .models import (
     Event,
     EventInvite,
@@ -51,6 +53,7 @@ from .sending import Mailing
 from .timeutil import utcnow
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
+Row = TypeVar("Row", EventInvite, EventVolunteer)
 
 
 class RsvpOutcome(StrEnum):
@@ -179,18 +182,7 @@ def rsvp_calendar(db: Database, key: ServerKey, token: str, mailing: Mailing) ->
             return session_calendar(info, info.session, mailing, link)["text"]
         now = utcnow()
         entries = [
-            CalendarEntry(
-                uid=f"panel-session-{s.id}@{mailing.domain}",
-                title=info.title + (f" – {s.label}" if s.label else ""),
-                starts_at=s.starts_at,
-                ends_at=s.ends_at,
-                location=s.location,
-                description=info.description,
-                url=link,
-                sequence=s.sequence,
-            )
-            for s in info.sessions
-            if s.starts_at > now
+            calendar_entry(info, s, mailing, link) for s in info.sessions if s.starts_at > now
         ]
         return calendar(entries)
 
@@ -198,20 +190,27 @@ def rsvp_calendar(db: Database, key: ServerKey, token: str, mailing: Mailing) ->
 def _invite(
     session: Session, key: ServerKey, token: str
 ) -> tuple[EventInvite, Event, Participant] | None:
+    found = _holder(session, key, token, EventInvite)
+    if found is None or found[0].state == RsvpState.cancelled:
+        return None
+    return found
+
+
+def _holder(session: Session, key: ServerKey, token: str, table: type[Row]):
+    """The row of `table` (an invitation, or a call) a link's token opens, with its event and
+    resident; None if it opens nothing, or its resident is no longer on the panel."""
     if not TOKEN.fullmatch(token or ""):
         return None
-    row = session.exec(
-        select(EventInvite, Event, Participant)
-        .join(Event, col(Event.id) == EventInvite.event_id)
-        .join(Participant, col(Participant.id) == EventInvite.participant_id)
-        .where(EventInvite.token_hash == token_hash(key, token))
+    found = session.exec(
+        select(table, Event, Participant)
+        .join(Event, col(Event.id) == table.event_id)
+        .join(Participant, col(Participant.id) == table.participant_id)
+        .where(table.token_hash == token_hash(key, token))
     ).first()
-    if row is None:
+    if found is None or found[2].status != ParticipantStatus.active:
         return None
-    invite, event, person = row
-    if invite.state == RsvpState.cancelled or person.status != ParticipantStatus.active:
-        return None
-    return invite, event, person
+    row, event, person = found
+    return row, event, person
 
 
 def _lock(session: Session, db: Database, ids: list[int | None]) -> dict[int, EventSession]:
@@ -312,17 +311,7 @@ def answer_call(db: Database, key: ServerKey, token: str, *, yes: bool) -> CallV
 def _volunteer(
     session: Session, key: ServerKey, token: str
 ) -> tuple[EventVolunteer, Event, Participant] | None:
-    if not TOKEN.fullmatch(token or ""):
-        return None
-    row = session.exec(
-        select(EventVolunteer, Event, Participant)
-        .join(Event, col(Event.id) == EventVolunteer.event_id)
-        .join(Participant, col(Participant.id) == EventVolunteer.participant_id)
-        .where(EventVolunteer.token_hash == token_hash(key, token))
-    ).first()
-    if row is None or row[2].status != ParticipantStatus.active:
-        return None
-    return row[0], row[1], row[2]
+    return _holder(session, key, token, EventVolunteer)
 
 
 def _call_view(
