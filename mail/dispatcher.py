@@ -296,7 +296,7 @@ class Dispatcher:
                 raise SendError("no address to send to", permanent=True)
             try:
                 links = open_links(self.key, row.sealed) | link_parts(
-                    self.key, row.participant_id, row.link_salt
+                    self.key, row.participant_id, row.link_salt, row.link_hash
                 )
                 message = build_email(row, links, self.mail_from)
             except ServerKeyError as exc:  # this worker's key is wrong; another's may be right

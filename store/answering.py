@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 
 from .db import Database
 from .errors import PanelError
-from .links import token_hash
+from .links import token_hashes
 from .models import (
     Answer,
     Invitation,
@@ -96,7 +96,7 @@ def _find(session: Session, key: ServerKey, token: str) -> tuple[Invitation, Sur
         select(Invitation, Survey, Participant)
         .join(Survey, col(Survey.id) == Invitation.survey_id)
         .join(Participant, col(Participant.id) == Invitation.participant_id)
-        .where(Invitation.token_hash == token_hash(key, token))
+        .where(col(Invitation.token_hash).in_(token_hashes(key, token)))
     ).first()
     if found is None:
         raise LinkUnusable(LinkState.unknown)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from . import audit
 from .actors import Actor
@@ -90,7 +90,16 @@ def new_recovery_codes() -> list[str]:
 
 
 def recovery_code_hash(key: ServerKey, code: str) -> str:
-    return key.mac("recovery-code", re.sub(r"[\s-]", "", code.lower()))
+    return key.mac("recovery-code", _plain(code))
+
+
+def recovery_code_hashes(key: ServerKey, code: str) -> list[str]:
+    """The code's hash under each key of the ring (a code made before a rotation still works)."""
+    return key.macs("recovery-code", _plain(code))
+
+
+def _plain(code: str) -> str:
+    return re.sub(r"[\s-]", "", code.lower())
 
 
 @dataclass(frozen=True)
@@ -172,7 +181,7 @@ def _second_factor(
     recovery = session.exec(
         select(RecoveryCode).where(
             RecoveryCode.staff_id == staff.id,
-            RecoveryCode.code_hash == recovery_code_hash(key, code),
+            col(RecoveryCode.code_hash).in_(recovery_code_hashes(key, code)),
             RecoveryCode.used_at == None,  # noqa: E711
         )
     ).first()

@@ -125,6 +125,12 @@ def invite_token(key: ServerKey, salt: str) -> str:
     return base64.urlsafe_b64encode(digest[:24]).decode("ascii")
 
 
+def existing_invite_token(key: ServerKey, invite: EventInvite) -> str:
+    """An invitation's token made again, by the key of the ring that made it first."""
+    salt = invite.link_salt or ""
+    return key.remade(lambda k: invite_token(k, salt), token_hash, invite.token_hash)
+
+
 def call_token(key: ServerKey, salt: str) -> str:
     """The token of a call for volunteers' link (`/frivillig/TOKEN`)."""
     digest = hmac.digest(key.derive("event-call-link"), salt.encode(), "sha256")
@@ -133,6 +139,11 @@ def call_token(key: ServerKey, salt: str) -> str:
 
 def token_hash(key: ServerKey, token: str) -> str:
     return key.mac("event", token)
+
+
+def token_hashes(key: ServerKey, token: str) -> list[str]:
+    """An incoming link's hash under each key of the ring, to look its row up by."""
+    return key.macs("event", token)
 
 
 def rsvp_link(base_url: str, token: str) -> str:
@@ -986,7 +997,7 @@ def queue_personal(
         letter.subject, letter.text, letter.html, {"name": person.name or ""}
     )
     links = {
-        LINK: rsvp_link(mail.mailing.base_url, invite_token(key, invite.link_salt)),
+        LINK: rsvp_link(mail.mailing.base_url, existing_invite_token(key, invite)),
         UNSUBSCRIBE: unsubscribe_link(key, mail.mailing.base_url, person.id or 0),
     }
     session.add(

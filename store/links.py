@@ -45,8 +45,13 @@ def invitation_token(key: ServerKey, salt: str) -> str:
 
 
 def token_hash(key: ServerKey, token: str) -> str:
-    """What the invitation row stores, and what an incoming link is looked up by."""
+    """What the invitation row stores."""
     return key.mac("invitation", token)
+
+
+def token_hashes(key: ServerKey, token: str) -> list[str]:
+    """What an incoming link is looked up by: its hash under each key of the ring."""
+    return key.macs("invitation", token)
 
 
 def survey_link(base_url: str, token: str) -> str:
@@ -62,7 +67,7 @@ def unsubscribe_link(key: ServerKey, base_url: str, participant_id: int) -> str:
 
 
 def unsubscribe_code_ok(key: ServerKey, participant_id: int, code: str) -> bool:
-    return hmac.compare_digest(unsubscribe_code(key, participant_id), code)
+    return key.mac_ok("unsubscribe", str(participant_id), code, length=32)
 
 
 def letter_links(base_url: str) -> tuple[str, str]:
@@ -70,12 +75,14 @@ def letter_links(base_url: str) -> tuple[str, str]:
     return survey_link(base_url, TOKEN), f"{base_url}/u/{PARTICIPANT}/{UNSUBSCRIBE_CODE}"
 
 
-def link_parts(key: ServerKey, participant_id: int | None, salt: str | None) -> dict[str, str]:
-    """What fills one person's links in a letter: the token (from the invitation's salt) and the
-    participant's unsubscribe code."""
+def link_parts(
+    key: ServerKey, participant_id: int | None, salt: str | None, stored: str | None = None
+) -> dict[str, str]:
+    """What fills one person's links in a letter: the token (from the invitation's salt, by the
+    key of the ring whose hash of it is `stored`) and the participant's unsubscribe code."""
     parts = {}
     if salt:
-        parts[TOKEN] = invitation_token(key, salt)
+        parts[TOKEN] = key.remade(lambda k: invitation_token(k, salt), token_hash, stored)
     if participant_id is not None:
         parts[PARTICIPANT] = str(participant_id)
         parts[UNSUBSCRIBE_CODE] = unsubscribe_code(key, participant_id)

@@ -75,6 +75,7 @@ class Outgoing:
     kind: str
     link_salt: str | None = None  # a survey email's: its invitation's, to make the link from
     attachments: tuple[dict[str, str], ...] = ()  # {"filename", "content_type", "text"}
+    link_hash: str | None = None  # the invitation's token hash: tells which key made the link
 
 
 @dataclass(frozen=True)
@@ -155,16 +156,20 @@ def _letters(session: Session, ids: set[int]) -> dict[int, Letter]:
     }
 
 
-def _people(session: Session, rows: Sequence[Any]) -> dict[tuple[int, int], tuple[str, str]]:
-    """(name, invitation salt) of the people a send's rows go to, by (survey, participant)."""
-    found: dict[tuple[int, int], tuple[str, str]] = {}
+Person = tuple[str, str, str | None]  # name, invitation salt, invitation token hash
+
+
+def _people(session: Session, rows: Sequence[Any]) -> dict[tuple[int, int], Person]:
+    """(name, invitation salt, its token's hash) of the people a send's rows go to, by (survey,
+    participant)."""
+    found: dict[tuple[int, int], Person] = {}
     wanted: dict[int | None, set[int]] = {}
     for row in rows:
         if row.participant_id is not None:
             wanted.setdefault(row.survey_id, set()).add(row.participant_id)
     for survey_id, ids in wanted.items():
         query = (
-            select(Participant.id, Participant.name, Invitation.link_salt)
+            select(Participant.id, Participant.name, Invitation.link_salt, Invitation.token_hash)
             .join(
                 Invitation,
                 and_(
@@ -175,29 +180,29 @@ def _people(session: Session, rows: Sequence[Any]) -> dict[tuple[int, int], tupl
             )
             .where(col(Participant.id).in_(ids))
         )
-        for person_id, name, salt in session.exec(query):
-            found[(survey_id or 0, person_id)] = (name or "", salt or "")
+        for person_id, name, salt, stored in session.exec(query):
+            found[(survey_id or 0, person_id)] = (name or "", salt or "", stored)
     return found
 
 
 def _outgoing_of(
-    row: Any, letters: dict[int, Letter], people: dict[tuple[int, int], tuple[str, str]]
+    row: Any, letters: dict[int, Letter], people: dict[tuple[int, int], Person]
 ) -> Outgoing:
     """A leased row as sent: a send's message takes its letter's words, with the person's name,
     and the salt its personal link is made from."""
-    subject, text, html_body, headers, salt = (
-        row.subject, row.body_text, row.body_html, row.headers, None
+    subject, text, html_body, headers, salt, stored = (
+        row.subject, row.body_text, row.body_html, row.headers, None, None
     )  # fmt: skip
     letter = letters.get(row.letter_id) if row.letter_id is not None else None
     if letter is not None:
-        name, salt = people.get((row.survey_id or 0, row.participant_id), ("", None))
+        name, salt, stored = people.get((row.survey_id or 0, row.participant_id), ("", None, None))
         subject, text, html_body = personal(
             letter.subject, letter.body_text, letter.body_html, row.fields or {"name": name}
         )
         headers = {**(letter.headers or {}), **(headers or {})}
     return Outgoing(row.id, row.to_address, subject, text, html_body, headers or {}, row.sealed,
                     row.message_id, row.attempts, row.participant_id, row.kind,
-                    salt or None, tuple(row.attachments or ()))  # fmt: skip
+                    salt or None, tuple(row.attachments or ()), stored)  # fmt: skip
 
 
 # What every recorded outcome clears: the lease, and for sent and failed rows the next attempt.

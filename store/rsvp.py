@@ -35,7 +35,7 @@ from .events import (
     queue_place_email,
     rsvp_link,
     session_calendar,
-    token_hash,
+    token_hashes,
 )
 from .ics import calendar
 from .models import (
@@ -205,7 +205,7 @@ def _holder(session: Session, key: ServerKey, token: str, table: type[Row]):
         select(table, Event, Participant)
         .join(Event, col(Event.id) == table.event_id)
         .join(Participant, col(Participant.id) == table.participant_id)
-        .where(table.token_hash == token_hash(key, token))
+        .where(col(table.token_hash).in_(token_hashes(key, token)))
     ).first()
     if found is None or found[2].status != ParticipantStatus.active:
         return None

@@ -161,6 +161,22 @@ def reset_totp(db: Database, key: ServerKey, *, actor: Actor, username: str) -> 
     return Enrolment(name, secret, provisioning_uri(secret, name), codes)
 
 
+def replace_recovery_codes(
+    db: Database, key: ServerKey, *, actor: Actor, username: str
+) -> list[str]:
+    """New recovery codes, the TOTP secret kept (after a key's retirement deleted the old ones,
+    or when the paper is lost); the unused old codes stop working at once."""
+    actor.require(Role.admin)
+    codes: list[str] = []
+
+    def replace(session: Session, staff: Staff) -> bool:
+        codes.extend(_replace_recovery_codes(session, key, staff))
+        return True
+
+    _change(db, actor, username, "staff.recovery_codes_replaced", replace)
+    return codes
+
+
 def set_password(db: Database, *, actor: Actor, username: str, password: str) -> None:
     """Admins set anyone's password; everyone may set their own."""
     if actor.username != username.strip().lower():

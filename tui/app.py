@@ -10,6 +10,7 @@ from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.worker import Worker, get_current_worker
 
 from .backend import Backend, open_backend
 from .i18n import _
@@ -135,15 +136,19 @@ class PanelApp(App[int]):
         failed: Callable[[Exception], Any] | None = None,
         group: str = "store",
         exclusive: bool = False,
+        latest: bool = False,
     ) -> None:
         """Run `call(backend)` in a thread worker of `owner`, then `done(result)` on the UI thread.
 
         A refusal from the store (a `PanelError`) goes to `failed`, or to a notification.
         `exclusive` suits reads only: a newer call of the group cancels an older one not yet run.
+        `latest` goes further: an older call already running has its result dropped, so that
+        rows read before a change never paint over rows read after it.
         """
         from store.errors import PanelError
 
         def job() -> None:
+            worker = get_current_worker()
             backend = self._wait_for_backend()
             try:
                 result = call(backend)
@@ -156,9 +161,18 @@ class PanelApp(App[int]):
                 if failed is not None:
                     self.call_from_thread(failed, exc)
                 return
-            self.call_from_thread(done, result)
+            self.call_from_thread(deliver, worker, result)
 
-        owner.run_worker(job, thread=True, exclusive=exclusive, group=group, exit_on_error=False)
+        def deliver(worker: Worker, result: T) -> Any:
+            # Judged on the UI thread, where a newer call of the group cancels this one. What
+            # `done` returns goes back to call_from_thread, which awaits a coroutine.
+            if latest and worker.is_cancelled:
+                return None
+            return done(result)
+
+        owner.run_worker(
+            job, thread=True, exclusive=exclusive or latest, group=group, exit_on_error=False
+        )
 
     def _wait_for_backend(self) -> Backend:
         while self.backend is None:

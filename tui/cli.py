@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
         cli_demo,
         cli_event,
         cli_import,
+        cli_key,
         cli_population,
         cli_recruit,
         cli_results,
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     cli_demo.add_commands(commands)
     cli_admin.add_commands(commands)
+    cli_key.add_commands(commands)
     cli_import.add_commands(commands)
     cli_population.add_commands(commands)
     cli_survey.add_commands(commands)

@@ -38,6 +38,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         ("disable", "stop a staff member from logging in", "disable"),
         ("enable", "let a disabled or locked-out staff member log in again", "enable"),
         ("reset-totp", "give a staff member a new TOTP secret and recovery codes", "reset"),
+        ("recovery-codes", "give a staff member new recovery codes, keeping their TOTP", "codes"),
         ("password", "set a staff member's password", "password"),
     ):
         sub = staff.add_parser(name, help=helptext)
@@ -181,6 +182,17 @@ def cmd_staff_change(args: argparse.Namespace, settings: Settings) -> int:
             print_enrolment(
                 staff.reset_totp(backend.db, backend.key, actor=actor, username=args.username)
             )
+        elif args.change == "codes":
+            codes = staff.replace_recovery_codes(
+                backend.db, backend.key, actor=actor, username=args.username
+            )
+            print(
+                _("New recovery codes for {user}; the old ones no longer work:").format(
+                    user=args.username
+                )
+            )
+            for code in codes:
+                print(f"  {code}")
         else:
             password = read_password(args)
             staff.set_password(backend.db, actor=actor, username=args.username, password=password)

@@ -9,7 +9,6 @@ exception by design: mail clients post it with no form, and its link is its own 
 
 from __future__ import annotations
 
-import hmac
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -43,8 +42,7 @@ def csrf_ok(key: ServerKey, path: str, token: str | None, now: float | None = No
     if not stamp.isdigit() or len(stamp) > 12:
         return False
     age = (now if now is not None else time.time()) - int(stamp)
-    expected = key.mac("csrf", f"{path}|{stamp}")[:32]
-    return 0 <= age <= CSRF_SECONDS and hmac.compare_digest(expected, mac)
+    return 0 <= age <= CSRF_SECONDS and key.mac_ok("csrf", f"{path}|{stamp}", mac, length=32)
 
 
 def cross_site(headers, origin: str) -> bool:

@@ -37,12 +37,15 @@ class StoreCalls:
         failed: Callable[[Exception], Any] | None = None,
         group: str = "store",
         exclusive: bool = False,
+        latest: bool = False,
     ) -> None:
-        self.panel.run_store(self, call, done, failed=failed, group=group, exclusive=exclusive)
+        self.panel.run_store(
+            self, call, done, failed=failed, group=group, exclusive=exclusive, latest=latest
+        )
 
     def load(self, call: Callable[[Backend], T], done: Callable[[T], Any]) -> None:
-        """A read whose newer call makes an older, unstarted one pointless."""
-        self.store(call, done, group="load", exclusive=True)
+        """A read of what the screen shows; only the newest call's result reaches the screen."""
+        self.store(call, done, group="load", latest=True)
 
 
 class PanelScreen(StoreCalls, Screen[None]):

@@ -33,6 +33,7 @@ class RecruitmentScreen(PanelScreen):
     def __init__(self) -> None:
         super().__init__()
         self.channels: dict[str, Channel] = {}
+        self.select_next: str | None = None  # the channel to select once the list is in
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -70,11 +71,15 @@ class RecruitmentScreen(PanelScreen):
 
             return channels(backend.db, actor=self.actor)
 
-        self.load(rows, lambda found: self._show(found, select))
+        if select is not None:
+            # Kept on the screen, not in the call: a newer load (the screen resuming as a
+            # dialog closes) replaces this one, and must still select the new channel.
+            self.select_next = select
+        self.load(rows, self._show)
 
-    def _show(self, found, select: str | None) -> None:
+    def _show(self, found) -> None:
         table = self.query_one("#channels", DataTable)
-        select = select or self.selected()
+        select, self.select_next = self.select_next or self.selected(), None
         table.clear()
         self.channels = {channel.code: channel for channel in found}
         for channel in found:

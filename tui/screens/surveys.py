@@ -70,6 +70,7 @@ class SurveysScreen(PanelScreen):
     def __init__(self) -> None:
         super().__init__()
         self.rows: dict[int, object] = {}
+        self.select_next: int | None = None  # the survey to select once the list is in
         self.loaded = False
         self.waiting: str | None = None  # an action asked for before the list had loaded
 
@@ -104,14 +105,15 @@ class SurveysScreen(PanelScreen):
     def action_refresh(self, select: int | None = None) -> None:
         from store.surveys import list_surveys
 
-        self.load(
-            lambda backend: list_surveys(backend.db, actor=self.actor),
-            lambda rows: self._show(rows, select),
-        )
+        if select is not None:
+            # Kept on the screen, not in the call: a newer load (the screen resuming as a
+            # dialog closes) replaces this one, and must still select the survey.
+            self.select_next = select
+        self.load(lambda backend: list_surveys(backend.db, actor=self.actor), self._show)
 
-    def _show(self, rows, select: int | None) -> None:
+    def _show(self, rows) -> None:
         table = self.query_one("#surveys", DataTable)
-        keep = select if select is not None else self.selected()
+        keep, self.select_next = self.select_next or self.selected(), None
         self.rows = {row.id: row for row in rows}
         table.clear()
         for row in rows:
