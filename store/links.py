@@ -14,7 +14,6 @@ sends (`link_parts`).
 from __future__ import annotations
 
 import base64
-import hmac
 import secrets
 
 from .secrets import ServerKey
@@ -40,7 +39,7 @@ def new_salts(count: int, size: int = SALT_BYTES) -> list[str]:
 
 
 def invitation_token(key: ServerKey, salt: str) -> str:
-    digest = hmac.digest(key.derive("invitation-link"), salt.encode(), "sha256")
+    digest = key.digest("invitation-link", salt.encode())
     return base64.urlsafe_b64encode(digest[:24]).decode("ascii")  # 192 bits, 32 characters
 
 

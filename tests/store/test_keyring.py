@@ -3,6 +3,7 @@ a rotation, and what stops working, and what is made anew, after a retirement.""
 
 from __future__ import annotations
 
+import hmac
 from datetime import timedelta
 
 import pytest
@@ -55,6 +56,15 @@ def test_a_ring_reads_from_text_writes_back_and_checks_under_every_key(tmp_path)
     assert len(lines) == 2 and lines[1] == old_file.as_text()
     assert path.stat().st_mode & 0o777 == 0o600
     assert [p.name for p in tmp_path.iterdir()] == ["server.key"]  # no temporary file left
+
+
+def test_the_keyed_hash_is_hmac_sha256_under_the_purposes_subkey() -> None:
+    key = ServerKey.generate()
+    for purpose in ("invitation", "invitation-link", "csrf"):
+        for data in (b"", b"salt", bytes(range(256)) * 20):  # empty, short, past one block
+            assert key.digest(purpose, data) == hmac.digest(key.derive(purpose), data, "sha256")
+    assert key.mac("csrf", "v") == hmac.digest(key.derive("csrf"), b"v", "sha256").hex()
+    assert key.digest("a", b"x") != key.digest("b", b"x")
 
 
 def test_a_key_file_that_cannot_be_replaced_is_left_as_it_was(tmp_path, monkeypatch) -> None:
