@@ -17,8 +17,9 @@ Rotating (`rotate`) re-encrypts the staff's TOTP secrets under the new key at on
 - TOTP secrets are re-encrypted again, in case a process still running the old key enrolled
   someone after the rotation.
 
-Retiring refuses while emails queued before the rotation are unsent: their links, sealed in the
-outbox, were made under the old key. They go out within minutes once the worker runs.
+Retiring waits while emails with sealed links (workshop emails, sign-up confirmations) are
+unsent: their links were made before the retirement and may be among those it makes anew. The
+worker sends them within minutes.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from . import audit
@@ -53,8 +54,7 @@ from .models import (
     Survey,
     SurveyStatus,
 )
-from .sealing import open_links
-from .secrets import ServerKey, ServerKeyError
+from .secrets import ServerKey
 
 ROTATED = "server-key.rotated"
 RETIRED = "server-key.retired"
@@ -87,7 +87,7 @@ class KeyReport:
     previous: tuple[str, ...]
     rotated_at: datetime | None  # the last rotation on record
     totp_secrets: int  # staff whose TOTP secret is encrypted under a previous key
-    unsent: int  # unsent emails whose links were sealed under a previous key
+    unsent: int  # unsent emails with sealed links: retiring waits for them
     links: dict[str, int]  # personal links made under a previous key, by kind
     live_links: dict[str, int]  # of those, the ones of surveys and workshops still open
     recovery_staff: tuple[str, ...]  # staff holding unused recovery codes from before then
@@ -111,7 +111,7 @@ def key_report(db: Database, key: ServerKey, *, actor: Actor) -> KeyReport:
             previous=tuple(k.key_id for k in key.previous),
             rotated_at=rotated_at,
             totp_secrets=len(_old_totp(session, key)),
-            unsent=len(_old_sealed(session, key)),
+            unsent=_unsent_sealed(session),
             links={kind: len(ids) for kind, ids in links.items()},
             live_links=live,
             recovery_staff=_old_recovery(session, rotated_at)[1],
@@ -144,12 +144,12 @@ def retire(db: Database, key: ServerKey, *, actor: Actor) -> Retired:
     if not key.previous:
         raise Refused("there is no previous key to retire: the ring holds the current key only")
     with db.write() as session:
-        unsent = _old_sealed(session, key)
+        unsent = _unsent_sealed(session)
         if unsent:
             raise Refused(
-                f"{len(unsent)} emails queued before the rotation are not sent yet, and their "
-                "links were made under the old key: let the worker send them (panel worker), "
-                "or cancel them, then retire the key"
+                f"{unsent} emails with personal links are not sent yet, and their links may be "
+                "among those retiring makes anew: let the worker send them (panel worker), or "
+                "cancel them, then retire the key"
             )
         totp = _reencrypt(session, key)
         links, _live = _old_links(session, key)
@@ -191,21 +191,12 @@ def _reencrypt(session: Session, key: ServerKey) -> int:
     return len(found)
 
 
-def _old_sealed(session: Session, key: ServerKey) -> list[int]:
-    rows = session.exec(
-        select(Message.id, Message.sealed).where(
-            col(Message.status).in_(UNSENT), col(Message.sealed).is_not(None)
-        )
-    )
-    return [message_id for message_id, sealed in rows if not _opens(key.alone, sealed)]
-
-
-def _opens(key: ServerKey, sealed: str) -> bool:
-    try:
-        open_links(key, sealed)
-    except ServerKeyError:
-        return False
-    return True
+def _unsent_sealed(session: Session) -> int:
+    return session.exec(
+        select(func.count())
+        .select_from(Message)
+        .where(col(Message.status).in_(UNSENT), col(Message.sealed).is_not(None))
+    ).one()
 
 
 def _old_links(session: Session, key: ServerKey) -> tuple[dict[str, list[int]], dict[str, int]]:
@@ -246,8 +237,8 @@ def _remake(session: Session, key: ServerKey, kind: LinkKind, ids: list[int]) ->
     current = key.alone
     rows = []
     for row_id, salt in zip(ids, new_salts(len(ids)), strict=True):
-        token_hash = kind.hash(current, kind.make(current, salt))
-        rows.append({"id": row_id, "link_salt": salt, "token_hash": token_hash})
+        stored = kind.hash(current, kind.make(current, salt))
+        rows.append({"id": row_id, "link_salt": salt, "token_hash": stored})
     if rows:
         session.execute(update(kind.model), rows)
 

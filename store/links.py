@@ -9,6 +9,10 @@ So a survey email's links need not be stored at all. The letter a send writes (o
 language) holds them as templates, such as `https://…/s/[[token]]`; the dispatcher, which has the
 key, fills in each person's parts from the invitation's salt and the participant's id as it
 sends (`link_parts`).
+
+After a rotation the server key is a ring (see store/keyring.py): an incoming token is looked up
+by its hash under every key of the ring, and a link is made again by the key whose hash of the
+token is the one its row holds, so a reminder repeats the link the resident already has.
 """
 
 from __future__ import annotations

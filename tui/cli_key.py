@@ -73,7 +73,7 @@ def print_dependants(report) -> None:
         print(_("Last rotated: {when}").format(when=local_time(report.rotated_at)))
     print(_("Resting on the previous keys:"))
     print("  " + _("{n} staff TOTP secrets").format(n=report.totp_secrets))
-    print("  " + _("{n} unsent emails").format(n=report.unsent))
+    print("  " + _("{n} unsent emails with personal links").format(n=report.unsent))
     for kind, label in (
         ("survey", _("survey links")),
         ("workshop", _("workshop invitation links")),

@@ -132,10 +132,10 @@ def test_rotating_keeps_everything_working_and_retiring_moves_it_onto_the_new_ke
     assert report.totp_secrets == 0 and report.recovery_staff == ("kari",)
     assert report.links == {"survey": 4, "workshop": 2, "volunteer": 0}
     assert report.live_links == {"survey": 4, "workshop": 2, "volunteer": 0}
-    assert report.unsent == 2  # the two workshop invitations, sealed under the old key
+    assert report.unsent == 2  # the two workshop invitations, their links sealed
 
-    # Retiring waits for the emails whose links the old key sealed.
-    with pytest.raises(Refused, match="2 emails queued before the rotation"):
+    # Retiring waits for the emails whose links it might make anew.
+    with pytest.raises(Refused, match="2 emails with personal links are not sent yet"):
         retire(db, new, actor=ADMIN)
     sealed_emails_sent(db)
     done = retire(db, new, actor=ADMIN)
