@@ -220,9 +220,11 @@ def test_import_send_deliver_answer_and_read_the_results(tmp_path, tmux_session,
         session.wait_for("No surveys yet", SLOW)
         session.send("i")
         session.wait_for("Import a survey", SLOW)
-        # The field holds the home directory once it is ready for keys: replace it.
-        session.wait_for(re.compile(r"File\s+/"), SLOW)
+        # The field holds the home directory (its end, if long) once it is ready for keys:
+        # empty it, and type once it shows empty.
+        session.wait_for(re.compile(r"File\s+[^\s█]"), SLOW)
         session.send("End", "C-u")
+        session.wait_for(re.compile(r"File\s+█"), SLOW)
         session.type("~/sykkel.yaml")
         session.wait_for(re.compile(r"File\s+~/sykkel\.yaml"), SLOW)
         session.send("Enter")
