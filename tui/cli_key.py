@@ -142,9 +142,9 @@ def cmd_key_rotate(args: argparse.Namespace, settings: Settings) -> int:
     print(
         _(
             "Next: restart the services so that they read the new key "
-            "(systemctl restart panel-web panel-worker). Staff sessions open now keep the old "
-            "key until they log in again. When links sent under the old key no longer need to "
-            "work, run `panel key retire`."
+            "(systemctl restart panel-web panel-worker). Staff in the app now keep the old key "
+            "until they quit it and start it again. When links sent under the old key no longer "
+            "need to work, run `panel key retire`."
         )
     )
     return 0
