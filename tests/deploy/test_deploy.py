@@ -354,6 +354,17 @@ def test_the_app_sees_each_residents_address(behind_nginx):
 # OpenSSH and sudo for staff ------------------------------------------------------------------
 
 
+def sshd_settings(sshd: str, config: Path, user: str) -> str:
+    """What sshd -T says `config` sets for `user` logging in (one setting a line)."""
+    return subprocess.run(
+        [sshd, "-T", "-f", str(config), "-C", f"user={user},host=h,addr=192.0.2.1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+
+
 def test_sshd_accepts_the_drop_in(tmp_path):
     """Under a main config shaped like Debian's (drop-ins included first, then `Subsystem`,
     which a Match block must not swallow), sshd takes it and leaves everyone else as before."""
@@ -380,13 +391,7 @@ def test_sshd_accepts_the_drop_in(tmp_path):
     )
     assert checked.returncode == 0, checked.stderr
 
-    shown = subprocess.run(
-        [sshd, "-T", "-f", str(config), "-C", "user=root,host=h,addr=192.0.2.1"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    ).stdout
+    shown = sshd_settings(sshd, config, "root")
     assert "forcecommand none" in shown.splitlines()  # not in panelstaff: as before
     assert "x11forwarding yes" in shown.splitlines()  # the main file's, after the drop-in
     assert "acceptenv COLORTERM" in shown.splitlines()
@@ -406,13 +411,7 @@ def test_the_staff_match_block(tmp_path):
     drop_in = SSHD_DROP_IN.read_text().replace("Match Group panelstaff", "Match User alice")
     config = tmp_path / "sshd_config"
     config.write_text(f"HostKey {tmp_path}/host_key\n{drop_in}")
-    shown = subprocess.run(
-        [sshd, "-T", "-f", str(config), "-C", "user=alice,host=h,addr=192.0.2.1"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    ).stdout
+    shown = sshd_settings(sshd, config, "alice")
     settings = dict(line.split(" ", 1) for line in shown.splitlines() if " " in line)
     assert settings["forcecommand"] == "/usr/bin/sudo --user=panel /opt/panel/deploy/panel-staff"
     for key, value in (

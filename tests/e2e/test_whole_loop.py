@@ -23,6 +23,7 @@ import httpx
 import pyotp
 import pytest
 
+from tests.deploy.test_deploy import stop
 from tests.mail.conftest import smtp  # noqa: F401 (fixture)
 from tests.tui.test_tmux import (  # noqa: F401 (tmux_session is a fixture)
     PANEL,
@@ -120,12 +121,7 @@ def panel_web(env: dict[str, str], port: int, log: Path) -> Iterator[str]:
                 time.sleep(0.2)
             yield url
         finally:
-            process.terminate()
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(15)
+            stop(process)
 
 
 RADIO = re.compile(
