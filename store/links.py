@@ -23,6 +23,7 @@ import secrets
 from .secrets import ServerKey
 
 SALT_BYTES = 16  # 128 bits of randomness behind every token
+_TOKEN_HASH = "invitation"  # the purpose of the keyed hash an invitation row keeps
 
 # A person's parts of the links in a send's letters.
 TOKEN = "[[token]]"
@@ -47,14 +48,26 @@ def invitation_token(key: ServerKey, salt: str) -> str:
     return base64.urlsafe_b64encode(digest[:24]).decode("ascii")  # 192 bits, 32 characters
 
 
+def invitation_tokens(key: ServerKey, salts: list[str]) -> list[tuple[str, str]]:
+    """(token, token hash) for each salt, as `invitation_token` and `token_hash` make them, in
+    one loop: a send makes them for everyone it invites."""
+    make, keep = key.digester("invitation-link"), key.digester(_TOKEN_HASH)
+    encode = base64.urlsafe_b64encode
+    pairs = []
+    for salt in salts:
+        token = encode(make(salt.encode())[:24]).decode("ascii")
+        pairs.append((token, keep(token.encode()).hex()))
+    return pairs
+
+
 def token_hash(key: ServerKey, token: str) -> str:
     """What the invitation row stores."""
-    return key.mac("invitation", token)
+    return key.mac(_TOKEN_HASH, token)
 
 
 def token_hashes(key: ServerKey, token: str) -> list[str]:
     """What an incoming link is looked up by: its hash under each key of the ring."""
-    return key.macs("invitation", token)
+    return key.macs(_TOKEN_HASH, token)
 
 
 def survey_link(base_url: str, token: str) -> str:

@@ -116,14 +116,15 @@ def plan_send(
     cutoff = now - timedelta(days=selection.rest_days) if selection.rest_days > 0 else None
     left_out: Counter[str] = Counter()
     pool: list[tuple[int, str, str]] = []  # (id, age band, gender)
+    bands = _bands(now.year)
     for person_id, birth_year, gender, last_contacted in people:
         if person_id in invited:
             left_out["already_invited"] += 1
         elif cutoff is not None and last_contacted is not None and last_contacted > cutoff:
             left_out["contacted_recently"] += 1
         else:
-            band = age_band(birth_year, now.year) if birth_year else None
-            pool.append((person_id, band or UNKNOWN, gender or UNKNOWN))
+            band = bands.get(birth_year) or age_band(birth_year, now.year) or UNKNOWN
+            pool.append((person_id, band, gender or UNKNOWN))
     pool.sort()  # the draw must not depend on the order the database returned rows in
     rng = random.Random(seed)
     size = selection.size if selection.method != "all" else None
@@ -149,6 +150,11 @@ def plan_send(
         left_out=dict(left_out),
         strata=strata,
     )
+
+
+def _bands(year: int) -> dict[int | None, str]:
+    """The age band of every birth year in `year`, to look up rather than work out per person."""
+    return {born: age_band(born, year) or UNKNOWN for born in range(year - 120, year + 1)}
 
 
 def _check(s: Selection) -> None:
@@ -216,7 +222,7 @@ def _population(session: Session, s: Selection) -> dict[tuple[str, str], float]:
 
 def counts(pool: list[tuple]) -> dict[tuple, int]:
     """People per stratum; a pool's rows are (id, *stratum)."""
-    return dict(Counter(tuple(key) for _id, *key in pool))
+    return dict(Counter(row[1:] for row in pool))
 
 
 def proportional(weights: dict[tuple, float], size: int) -> dict[tuple, float]:
@@ -238,8 +244,8 @@ def stratified(
     largest remainder, ties broken by the seeded generator.
     """
     members: dict[tuple[str, ...], list[int]] = defaultdict(list)
-    for person_id, *key in pool:
-        members[tuple(key)].append(person_id)
+    for row in pool:
+        members[row[1:]].append(row[0])
     targets = proportional({k: w for k, w in weights.items() if k in members}, size)
     seats = {k: 0 for k in members}
     open_strata = {k for k in members if weights.get(k, 0) > 0} or set(members)

@@ -169,17 +169,34 @@ class ServerKey:
         Worked from the key's two padded hash states, made once per purpose and copied for each
         call: about three times quicker than `hmac.digest`, which sets the key up anew each
         time, and a send makes two of these per person."""
-        pads = self._pads.get(purpose)
-        if pads is None:
-            subkey = self.derive(purpose).ljust(64, b"\0")  # a 32-byte key, SHA-256's 64-byte block
-            inner = hashlib.sha256(bytes(b ^ 0x36 for b in subkey))
-            outer = hashlib.sha256(bytes(b ^ 0x5C for b in subkey))
-            pads = self._pads[purpose] = (inner, outer)
-        inside = pads[0].copy()
+        inner, outer = self._pads.get(purpose) or self._padded(purpose)
+        inside = inner.copy()
         inside.update(data)
-        result = pads[1].copy()
+        result = outer.copy()
         result.update(inside.digest())
         return result.digest()
+
+    def digester(self, purpose: str) -> Callable[[bytes], bytes]:
+        """`digest` under one purpose, as a function: for making many in a loop."""
+        inner, outer = self._pads.get(purpose) or self._padded(purpose)
+        inner_copy, outer_copy = inner.copy, outer.copy
+
+        def digest(data: bytes) -> bytes:
+            inside = inner_copy()
+            inside.update(data)
+            result = outer_copy()
+            result.update(inside.digest())
+            return result.digest()
+
+        return digest
+
+    def _padded(self, purpose: str) -> tuple[Any, Any]:
+        """The purpose's subkey's inner and outer padded SHA-256 states."""
+        subkey = self.derive(purpose).ljust(64, b"\0")  # a 32-byte key, SHA-256's 64-byte block
+        inner = hashlib.sha256(bytes(b ^ 0x36 for b in subkey))
+        outer = hashlib.sha256(bytes(b ^ 0x5C for b in subkey))
+        self._pads[purpose] = (inner, outer)
+        return inner, outer
 
     def mac(self, purpose: str, value: str) -> str:
         """A keyed hash of `value`, for storing tokens and codes that must be checked, not read."""

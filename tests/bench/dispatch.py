@@ -3,17 +3,19 @@
     uv run python tests/bench/dispatch.py [--messages 5000] [--concurrency 4] [--runs 3]
 
 An aiosmtpd sink runs in a process of its own and accepts everything. Each contender sends the
-same messages (text and HTML, headers, personal links) to it, each run in a fresh process:
+same emails to it, each run in a fresh process:
 - ours: `Dispatcher.run(once=True)` over a SQLite file holding a survey's invitations as
   `queue_invitations` writes them (one letter, a row per person): it claims, fills in each
   person's name and links, builds, sends and records every message as sent;
 - naive: one message at a time, each over a new connection (`aiosmtplib.send`);
 - raw pool: `--concurrency` aiosmtplib connections kept open, fed from an in-memory list, no
   database at all.
-The two loops build each email with the dispatcher's own `build_email`, so the comparison is of
-what surrounds sending, not of how an email is put together.
-Ours and the raw pool use the same concurrency; the rate limit is set far above what is
-reached. It reports; it asserts nothing.
+The two loops are given, before their clocks start, the very rows and personal links the
+dispatcher sends (claimed from a copy of the same queue), and build each email from them with
+the dispatcher's own `build_email` and `to_bytes`: the emails on the wire are the same, byte
+for byte but for the date and the MIME boundary, so the comparison is of what surrounds
+sending. Ours and the raw pool use the same concurrency; the rate limit is set far above what
+is reached. It reports; it asserts nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import pickle
 import shutil
 import statistics
 import subprocess
@@ -28,6 +31,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -39,19 +43,7 @@ TEXT = "Hei!\n\nSvar på undersøkelsen her: [[link]]\n\nMeld deg av: [[unsubscr
 HTML = (
     '<p>Hei!</p><p><a href="[[link]]">Svar her</a></p><p><a href="[[unsubscribe]]">Meld av</a></p>'
 )
-HEADERS = {
-    "From": SENDER,
-    "List-Unsubscribe": "<[[unsubscribe]]>",
-    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-}
 KEY_TEXT = "cGFuZWwtYmVuY2gtc2VydmVyLWtleS0zMi1ieXRlcyE="  # fixed, so children can open the seals
-
-
-def links(number: int) -> dict[str, str]:
-    return {
-        "[[link]]": f"https://innbyggerpanel.baerum.kommune.no/svar/{number:08d}abcdef",
-        "[[unsubscribe]]": f"https://innbyggerpanel.baerum.kommune.no/avmeld/{number:08d}",
-    }
 
 
 def build_queue(path: Path, count: int) -> None:
@@ -78,22 +70,36 @@ def build_queue(path: Path, count: int) -> None:
     db.dispose()
 
 
-def wire_email(number: int) -> tuple[str, list[str], bytes]:
-    """The same email the dispatcher sends for row `number`, made by the same function."""
+def queued_emails(queue: Path, out: Path) -> None:
+    """The rows and personal links the dispatcher would send from `queue` (a copy, leased to
+    nobody who sends), pickled to `out` for the loops without a database."""
+    from store import outbox
+    from store.db import Database
+    from store.links import link_parts
+    from store.sealing import open_links
+    from store.secrets import ServerKey
+
+    key, db = ServerKey.from_text(KEY_TEXT), Database(f"sqlite:///{queue}")
+    rows = outbox.claim_due(db, owner="bench", limit=1_000_000)
+    db.dispose()
+    emails = [
+        (row, open_links(key, row.sealed) | link_parts(key, row.participant_id, row.link_salt,
+                                                       row.link_hash))
+        for row in rows
+    ]  # fmt: skip
+    out.write_bytes(pickle.dumps(emails))
+
+
+def wire_email(email: tuple) -> tuple[str, list[str], bytes]:
+    """One queued email as the dispatcher puts it on the wire, made by the same functions."""
     from mail.transport import build_email, envelope_sender, to_bytes
-    from store.outbox import Outgoing
 
-    row = Outgoing(
-        id=number, to_address=f"deltaker{number}@example.no", subject=SUBJECT, body_text=TEXT,
-        body_html=HTML, headers=HEADERS, sealed=None,
-        message_id=f"<bench.{number}@baerum.kommune.no>", attempts=1, participant_id=None,
-        kind="invitation",
-    )  # fmt: skip
-    message = build_email(row, links(number), SENDER)
-    return envelope_sender(message), [f"deltaker{number}@example.no"], to_bytes(message)
+    row, links = email
+    message = build_email(row, links, SENDER)
+    return envelope_sender(message), [row.to_address], to_bytes(message)
 
 
-async def run_ours(port: int, path: Path, count: int, concurrency: int) -> int:
+async def run_ours(port: int, path: Any, count: int, concurrency: int) -> int:
     from mail.dispatcher import Dispatcher
     from mail.transport import SmtpConfig
     from store.db import Database
@@ -108,20 +114,20 @@ async def run_ours(port: int, path: Path, count: int, concurrency: int) -> int:
     return summary.sent
 
 
-async def run_naive(port: int, path: Path, count: int, concurrency: int) -> int:
+async def run_naive(port: int, emails: Any, count: int, concurrency: int) -> int:
     import aiosmtplib
 
-    for number in range(count):
-        sender, recipients, data = wire_email(number)
+    for email in emails:
+        sender, recipients, data = wire_email(email)
         await aiosmtplib.send(data, sender=sender, recipients=recipients, hostname="127.0.0.1",
                               port=port, local_hostname="bench.test", start_tls=False)  # fmt: skip
     return count
 
 
-async def run_pool(port: int, path: Path, count: int, concurrency: int) -> int:
+async def run_pool(port: int, emails: Any, count: int, concurrency: int) -> int:
     import aiosmtplib
 
-    numbers = iter(range(count))
+    queue = iter(emails)
     sent = 0
 
     async def connection() -> None:
@@ -129,8 +135,8 @@ async def run_pool(port: int, path: Path, count: int, concurrency: int) -> int:
         smtp = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, local_hostname="bench.test",
                                start_tls=False)  # fmt: skip
         await smtp.connect()
-        for number in numbers:
-            await smtp.sendmail(*wire_email(number))
+        for email in queue:
+            await smtp.sendmail(*wire_email(email))
             sent += 1
         await smtp.quit()
 
@@ -142,11 +148,14 @@ CONTENDERS = {"ours": run_ours, "naive": run_naive, "pool": run_pool}
 
 
 def child(kind: str, port: int, path: str, count: int, concurrency: int) -> None:
-    import store.db  # noqa: F401  (imports are not what is measured)
+    import aiosmtplib  # noqa: F401  (imports are not what is measured)
+
+    import store.db  # noqa: F401
     from mail import dispatcher  # noqa: F401
 
+    source = Path(path) if kind == "ours" else pickle.loads(Path(path).read_bytes())
     started = time.perf_counter()
-    sent = asyncio.run(CONTENDERS[kind](port, Path(path), count, concurrency))
+    sent = asyncio.run(CONTENDERS[kind](port, source, count, concurrency))
     print(json.dumps({"seconds": time.perf_counter() - started, "sent": sent}))
 
 
@@ -205,15 +214,19 @@ def main() -> None:
         port = int(server.stdout.readline())
         with tempfile.TemporaryDirectory() as tmp:
             template, queue = Path(tmp) / "template.db", Path(tmp) / "queue.db"
+            emails = Path(tmp) / "emails.pickle"
             print(f"queueing {args.messages:,} messages …", file=sys.stderr)
             build_queue(template, args.messages)
+            shutil.copy(template, queue)
+            queued_emails(queue, emails)
             times: dict[str, list[float]] = {kind: [] for kind in CONTENDERS}
             for _ in range(args.runs):
                 for kind in CONTENDERS:
                     for suffix in ("", "-wal", "-shm"):
                         Path(f"{queue}{suffix}").unlink(missing_ok=True)
                     shutil.copy(template, queue)
-                    times[kind].append(measure(kind, port, queue, args.messages, args.concurrency))
+                    source = queue if kind == "ours" else emails
+                    times[kind].append(measure(kind, port, source, args.messages, args.concurrency))
     finally:
         server.kill()
         server.wait()

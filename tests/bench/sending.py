@@ -23,10 +23,17 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "bench"))
 
+from store.db import SQLITE_CACHE_KIB  # noqa: E402
+
 
 # The raw baseline's connection is set up as the store's own (store/db.py): the same rows into
 # the same schema with the same integrity checks.
-RAW_PRAGMAS = ("journal_mode = WAL", "foreign_keys = ON", "synchronous = NORMAL")
+RAW_PRAGMAS = (
+    "journal_mode = WAL",
+    "foreign_keys = ON",
+    "synchronous = NORMAL",
+    f"cache_size = -{SQLITE_CACHE_KIB}",
+)
 
 
 def main() -> None:

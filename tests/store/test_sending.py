@@ -28,6 +28,9 @@ from store.models import (
     PopulationCell,
     SendBatch,
 )
+from store.models import (
+    Letter as LetterRow,
+)
 from store.sampling import Selection, plan_send
 from store.sealing import fill
 from store.sending import Mailing, message_content, queue_invitations, queue_reminders
@@ -152,18 +155,19 @@ def test_invitations_and_their_emails_are_written_together(db, key) -> None:
     panel(db, young=2, old=3)
     with db.write() as session:
         session.add(person("engelsk", name="Emma <Smith>", language="en"))
+        session.add(person("ukjent", language="xx"))  # a language without a letter: nb
     plan = plan_send(db, actor=ADMIN, survey_id=survey_id, selection=Selection())
     queued = queue_invitations(db, key, actor=ADMIN, plan=plan, letters=letters(), mailing=MAILING)
-    assert (queued.queued, queued.skipped) == (6, 0)
+    assert (queued.queued, queued.skipped) == (7, 0)
     with db.read() as session:
         invitations = session.exec(select(Invitation)).all()
         messages = {m.participant_id: m for m in session.exec(select(Message)).all()}
         batch = session.exec(select(SendBatch)).one()
         emma = session.exec(select(Participant).where(Participant.name == "Emma <Smith>")).one()
         audit = session.exec(select(AuditEvent).where(AuditEvent.action.like("survey.inv%"))).one()
-    assert len(invitations) == 6 and set(messages) == {i.participant_id for i in invitations}
-    assert batch.seed == plan.seed and batch.size == 6 and batch.summary["chosen"] == 6
-    assert audit.detail["queued"] == 6 and "Emma" not in str(audit.detail)
+    assert len(invitations) == 7 and set(messages) == {i.participant_id for i in invitations}
+    assert batch.seed == plan.seed and batch.size == 7 and batch.summary["chosen"] == 7
+    assert audit.detail["queued"] == 7 and "Emma" not in str(audit.detail)
     assert emma.last_contacted_at is not None
     mail = messages[emma.id]
     assert (
@@ -175,6 +179,19 @@ def test_invitations_and_their_emails_are_written_together(db, key) -> None:
     assert "Hello Emma <Smith>," in content.text and "Emma &lt;Smith&gt;" in content.html
     assert content.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert mail.message_id.endswith("@baerum.kommune.no>")
+    # Every row: queued for this survey and batch, its own Message-ID, the letter in the
+    # person's language.
+    with db.read() as session:
+        languages = {row.id: row.language for row in session.exec(select(LetterRow))}
+    assert len({m.message_id for m in messages.values()}) == 7
+    assert all(
+        (m.status, m.kind, m.survey_id, m.batch_id, m.attempts) ==
+        ("queued", "invitation", survey_id, batch.id, 0) and m.created_at is not None
+        for m in messages.values()
+    )  # fmt: skip
+    assert {pid: languages[m.letter_id] for pid, m in messages.items()} == {
+        pid: "en" if pid == emma.id else "nb" for pid in messages
+    }
     # The personal link is nowhere in the database: the letter holds templates, the row nothing
     # secret, and the link is made from the invitation's salt with the key only.
     assert f"https://p.example/s/{TOKEN}" in content.text
@@ -188,7 +205,7 @@ def test_invitations_and_their_emails_are_written_together(db, key) -> None:
     assert unsubscribe_code_ok(key, emma.id, parts[UNSUBSCRIBE_CODE])
     # A second send leaves out those already invited (and, by the rule, the contacted).
     again = plan_send(db, actor=ADMIN, survey_id=survey_id, selection=Selection(rest_days=0))
-    assert again.chosen == [] and again.left_out == {"already_invited": 6}
+    assert again.chosen == [] and again.left_out == {"already_invited": 7}
 
 
 def test_a_failed_send_writes_nothing(db, key) -> None:
