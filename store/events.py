@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from . import audit
@@ -910,6 +910,9 @@ def _add_volunteers(
 
 # ------------------------------------------------------------------- invitations and places
 
+# An invitation still open: not answered yet, a place, or a place in line.
+OPEN_STATES = (RsvpState.invited, RsvpState.accepted, RsvpState.waitlisted)
+
 
 def promote_waiting(
     session: Session, key: ServerKey, row: EventSession, mail: EventMail, now: datetime
@@ -921,7 +924,12 @@ def promote_waiting(
         return 0
     waiting = session.exec(
         select(EventInvite)
-        .where(EventInvite.session_id == row.id, EventInvite.state == RsvpState.waitlisted)
+        .join(Participant, col(Participant.id) == EventInvite.participant_id)
+        .where(
+            EventInvite.session_id == row.id,
+            EventInvite.state == RsvpState.waitlisted,
+            Participant.status == ParticipantStatus.active,  # who left gives way to the next
+        )
         .order_by(col(EventInvite.waitlisted_at), col(EventInvite.id))
         .limit(free)
     ).all()
@@ -940,6 +948,54 @@ def promote_waiting(
             detail={"event": event.id, "session": row.id},
         )
     return len(waiting)
+
+
+def withdraw_leaver(session: Session, participant_id: int, now: datetime) -> int:
+    """In the caller's transaction: a resident who leaves the panel, pauses or is erased holds
+    no workshop invitation still to come (a place, a place in line, or one not yet answered):
+    their link no longer opens, and nothing more is written to them. The places go to the
+    waiting lists at the worker's next round (`fill_free_places`). Returns how many."""
+    rows = session.exec(
+        select(EventInvite)
+        .join(EventSession, col(EventSession.id) == EventInvite.session_id, isouter=True)
+        .where(
+            EventInvite.participant_id == participant_id,
+            col(EventInvite.state).in_(OPEN_STATES),
+            or_(col(EventInvite.session_id).is_(None), col(EventSession.starts_at) > now),
+        )
+    ).all()
+    for invite in rows:
+        invite.state, invite.responded_at, invite.waitlisted_at = RsvpState.cancelled, now, None
+        session.add(invite)
+    return len(rows)
+
+
+def fill_free_places(
+    db: Database, key: ServerKey, *, mail: EventMail, now: datetime | None = None
+) -> int:
+    """Give the free places of sessions still to come to their waiting lists, emailing each
+    person promoted: places given up by residents who left the panel, say. Run by the worker's
+    scheduled round; returns how many were promoted."""
+    now = now or utcnow()
+    promoted = 0
+    with db.write() as session:
+        waiting = (
+            select(EventInvite.id)
+            .where(
+                EventInvite.session_id == EventSession.id,
+                EventInvite.state == RsvpState.waitlisted,
+            )
+            .exists()
+        )
+        ids = session.exec(
+            select(EventSession.id)
+            .join(Event, col(Event.id) == EventSession.event_id)
+            .where(Event.status == EventStatus.open, col(EventSession.starts_at) > now, waiting)
+        ).all()
+        for session_id in sorted(i for i in ids if i is not None):  # locks in id order
+            row = locked_session(session, db, session_id)
+            promoted += promote_waiting(session, key, row, mail, now)
+    return promoted
 
 
 def queue_place_email(
@@ -1175,6 +1231,7 @@ __all__ = [
     "create_event",
     "event_view",
     "facts",
+    "fill_free_places",
     "invite_token",
     "list_events",
     "plan_call",
@@ -1190,4 +1247,5 @@ __all__ = [
     "volunteer_list",
     "volunteer_questions",
     "volunteers_from_survey",
+    "withdraw_leaver",
 ]

@@ -159,15 +159,20 @@ def set_status(db: Database, *, actor: Actor, participant_id: int, status: str) 
             raise Invalid("status", f"cannot go from {person.status} to {status}")
         before = person.status
         person.status = status
-        person.updated_at = utcnow()
+        person.updated_at = now = utcnow()
         session.add(person)
+        detail: dict[str, object] = {"from": before, "to": status}
+        if status != ParticipantStatus.active:
+            from .events import withdraw_leaver  # the workshops' module, only when needed
+
+            detail["workshop_invites_withdrawn"] = withdraw_leaver(session, participant_id, now)
         audit.record(
             session,
             actor=actor,
             action="participant.status",
             target_kind="participant",
             target_id=participant_id,
-            detail={"from": before, "to": status},
+            detail=detail,
         )
 
 

@@ -31,6 +31,7 @@ from sqlmodel import Session, col, or_, select
 from . import audit
 from .actors import Actor
 from .db import Database
+from .events import withdraw_leaver
 from .history import addressed_to, existing_participant, held_about
 from .models import (
     Answer,
@@ -84,6 +85,7 @@ class ErasureResult:
     messages_cancelled: int
     invitations_kept: int
     workshop_invites_kept: int
+    workshop_invites_withdrawn: int  # places and invitations still to come, given up
     audit_events_scrubbed: int
     storage_cleaned: bool  # the WAL checkpoint or VACUUM afterwards went through
 
@@ -127,6 +129,7 @@ def erase_participant(db: Database, *, actor: Actor, participant_id: int) -> Era
             session.delete(link)
         unlinked, answers = _unlink_responses(session, participant_id, pattern)
         scrubbed, cancelled = _scrub_messages(session, person)
+        withdrawn = withdraw_leaver(session, participant_id, utcnow())
         invitations, invites = _kill_links(session, participant_id)
         counts = {
             "interests_removed": len(links),
@@ -136,6 +139,7 @@ def erase_participant(db: Database, *, actor: Actor, participant_id: int) -> Era
             "messages_cancelled": cancelled,
             "invitations_kept": invitations,
             "workshop_invites_kept": invites,
+            "workshop_invites_withdrawn": withdrawn,
             "audit_events_scrubbed": _scrub_audit(session, pattern),
         }
         now = utcnow()

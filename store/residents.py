@@ -14,6 +14,7 @@ from . import audit
 from .actors import Actor
 from .answering import LinkState, LinkUnusable
 from .db import Database
+from .events import withdraw_leaver
 from .links import unsubscribe_code_ok
 from .models import Message, MessageStatus, Participant, ParticipantStatus
 from .privacy import erase_participant
@@ -53,7 +54,8 @@ def member(db: Database, key: ServerKey, participant_id: int, code: str) -> Memb
 
 
 def choose(db: Database, key: ServerKey, participant_id: int, code: str, choice: Choice) -> None:
-    """Do what the resident chose. Leaving and pausing cancel the email queued for them."""
+    """Do what the resident chose. Leaving and pausing cancel the email queued for them, and
+    give up their workshop invitations still to come (see `withdraw_leaver`)."""
     _checked(key, participant_id, code)
     if choice == Choice.erase:
         erase_participant(db, actor=Actor.resident(participant_id), participant_id=participant_id)
@@ -72,6 +74,7 @@ def choose(db: Database, key: ServerKey, participant_id: int, code: str, choice:
             person.paused_until = None
         person.updated_at = now
         session.add(person)
+        withdrawn = withdraw_leaver(session, participant_id, now)
         cancelled = session.execute(
             update(Message)
             .where(
@@ -87,7 +90,12 @@ def choose(db: Database, key: ServerKey, participant_id: int, code: str, choice:
             action=f"participant.{choice.value}",
             target_kind="participant",
             target_id=participant_id,
-            detail={"from": before, "to": person.status, "messages_cancelled": cancelled},
+            detail={
+                "from": before,
+                "to": person.status,
+                "messages_cancelled": cancelled,
+                "workshop_invites_withdrawn": withdrawn,
+            },
         )
 
 

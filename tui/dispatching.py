@@ -83,29 +83,33 @@ def queue_due_reminders(backend: Backend, settings: Settings) -> list[tuple[int,
     return done
 
 
-def queue_workshop_reminders(backend: Backend, settings: Settings) -> int:
-    """Remind everyone with a place in a workshop session that starts tomorrow; how many."""
+def queue_workshop_mail(backend: Backend, settings: Settings) -> int:
+    """Give the places freed in workshop sessions to their waiting lists, and remind everyone
+    with a place in a session that starts tomorrow; how many emails were queued."""
     from mail.compose import event_mail
-    from store.events import queue_session_reminders
+    from store.events import fill_free_places, queue_session_reminders
 
     mail = event_mail(mail_from=settings.mail_from, base_url=settings.base_url)
+    promoted = fill_free_places(backend.db, backend.key, mail=mail)
+    if promoted:
+        log.info("gave %d freed workshop places to the waiting lists", promoted)
     queued = queue_session_reminders(backend.db, backend.key, mail=mail)
     if queued:
         log.info("queued %d workshop reminders for tomorrow's sessions", queued)
-    return queued
+    return promoted + queued
 
 
 def scheduled_round(backend: Backend, settings: Settings) -> list[tuple[int, str, int]]:
     """What a worker does now and then besides sending: end the residents' pauses that have run
-    out, delete sign-ups left unconfirmed too long, remind those with a place in tomorrow's
-    workshop sessions, and queue the survey reminders that are due (which it returns, as
-    `queue_due_reminders`)."""
+    out, delete sign-ups left unconfirmed too long, give freed workshop places to the waiting
+    lists, remind those with a place in tomorrow's workshop sessions, and queue the survey
+    reminders that are due (which it returns, as `queue_due_reminders`)."""
     from store.residents import end_pauses
     from store.signup import expire_signups
 
     end_pauses(backend.db)
     expire_signups(backend.db)
-    queue_workshop_reminders(backend, settings)
+    queue_workshop_mail(backend, settings)
     return queue_due_reminders(backend, settings)
 
 

@@ -22,7 +22,7 @@ class RsvpState(StrEnum):
     accepted = "accepted"  # has a place in a session
     declined = "declined"
     waitlisted = "waitlisted"  # wants a session that was full; promoted when a place frees up
-    cancelled = "cancelled"  # withdrawn by staff
+    cancelled = "cancelled"  # withdrawn by staff, or the resident left the panel
 
 
 class Event(SQLModel, table=True):

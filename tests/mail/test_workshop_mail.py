@@ -105,3 +105,33 @@ def test_the_worker_reminds_those_with_a_place_the_day_before(db, key, smtp) -> 
     assert f"{BASE}/delta/{tokens[ids[0]]}" in message.get_body(("plain",)).get_content()
     assert _calendar(message).walk("VEVENT")
     assert rsvp_view(db, key, tokens[ids[0]]).state == "accepted"
+
+
+def test_a_place_freed_by_someone_leaving_goes_to_the_next_in_line_at_the_workers_round(
+    db, key, smtp
+) -> None:
+    from store.links import unsubscribe_code
+    from store.residents import Choice, choose
+    from tests.store.test_events import MAIL, people
+
+    holder, waiting = people(db, 2, gender="male", birth_year=1990)
+    event_id, (only,) = workshop(db, 1)
+    tokens = invited(db, key, event_id, [holder, waiting])
+    answer_invite(db, key, tokens[holder], session_id=only, mail=MAIL)
+    answer_invite(db, key, tokens[waiting], session_id=only, mail=MAIL)
+    choose(db, key, holder, unsubscribe_code(key, holder), Choice.leave)
+    subprocess.run([PANEL, "worker", "--once"], env=worker_env(db, key, smtp, PANEL_BASE_URL=BASE),
+                   capture_output=True, text=True, timeout=120, check=True)  # fmt: skip
+    assert rsvp_view(db, key, tokens[waiting]).state == "accepted"
+    with db.read() as session:
+        address = session.get(Participant, waiting).email
+    (place,) = [r.message for r in smtp.received
+                if r.message["Subject"].startswith("Du har fått plass")]  # fmt: skip
+    assert place["To"] == address
+    assert f"{BASE}/delta/{tokens[waiting]}" in place.get_body(("plain",)).get_content()
+    (entry,) = _calendar(place).walk("VEVENT")
+    assert str(entry["uid"]).startswith(f"panel-session-{only}@")
+    # The one who left was written to no more.
+    with db.read() as session:
+        gone = session.get(Participant, holder).email
+    assert gone not in {r.rcpt_tos[0] for r in smtp.received}

@@ -22,6 +22,7 @@ from store.events import (
     cancel_invite,
     create_event,
     event_view,
+    fill_free_places,
     invite_token,
     plan_call,
     queue_call,
@@ -32,13 +33,17 @@ from store.events import (
     volunteers_from_survey,
 )
 from store.history import participant_history
+from store.links import unsubscribe_code
 from store.models import EventInvite, EventSession, Message, Participant, PopulationCell
+from store.participants import set_status as set_participant_status
+from store.privacy import erase_participant
+from store.residents import Choice, choose
 from store.rsvp import RsvpOutcome, answer_call, answer_invite, call_view, rsvp_calendar, rsvp_view
-from store.sampling import Selection
+from store.sampling import Selection, plan_send
 from store.sealing import LINK, open_links
 from store.timeutil import utcnow
 
-from .test_sending import YEAR, person
+from .test_sending import YEAR, open_survey, person
 
 ADMIN = Actor.operator()
 MAIL = event_mail(
@@ -228,29 +233,50 @@ def test_volunteers_from_a_question_in_an_identified_survey(db, key) -> None:
 
 
 def test_the_draw_is_recorded_repeatable_and_stratified(db, key) -> None:
-    young = people(db, 10, gender="female", birth_year=YEAR - 22, district="Sandvika")
-    old = people(db, 30, gender="male", birth_year=YEAR - 65, district="Bekkestua")
+    young = [
+        *people(db, 5, gender="female", birth_year=YEAR - 22, district="Sandvika"),
+        *people(db, 5, gender="female", birth_year=YEAR - 22, district="Stabekk"),
+    ]
+    old = [
+        *people(db, 15, gender="male", birth_year=YEAR - 60, district="Bekkestua"),
+        *people(db, 15, gender="male", birth_year=YEAR - 60, district="Stabekk"),
+    ]
     event_id, _ = workshop(db, 10, 10)
     for participant_id in young + old:
         add_volunteer(db, actor=ADMIN, event_id=event_id, participant_id=participant_id)
-    request = DrawRequest(size=20, method="stratified", seed=1234)
+    request = DrawRequest(size=8, method="stratified", seed=1234)
     first = plan_draw(db, actor=ADMIN, event_id=event_id, request=request)
     second = plan_draw(db, actor=ADMIN, event_id=event_id, request=request)
-    assert first.chosen == second.chosen and len(first.chosen) == 20
-    other = plan_draw(db, actor=ADMIN, event_id=event_id, request=DrawRequest(size=20, seed=99))
+    assert first.chosen == second.chosen and len(first.chosen) == 8
+    other = plan_draw(db, actor=ADMIN, event_id=event_id, request=DrawRequest(size=8, seed=99))
     assert set(other.chosen) != set(first.chosen)
-    # In proportion to the volunteers: a quarter young, three quarters old.
-    groups = {s.group[:2]: s.chosen for s in first.strata}
-    assert groups == {("16-24", "female"): 5, ("65-74", "male"): 15} or sum(groups.values()) == 20
-    assert sum(1 for i in first.chosen if i in young) == 5
-    # Favouring the under-represented: the population has as many young women as old men.
+    # By age band × gender × district, in proportion to the volunteers: 5, 5, 15 and 15 of 40.
+    assert {s.group: s.chosen for s in first.strata} == {
+        ("16–24", "female", "Sandvika"): 1,
+        ("16–24", "female", "Stabekk"): 1,
+        ("50–66", "male", "Bekkestua"): 3,
+        ("50–66", "male", "Stabekk"): 3,
+    }
+    assert sum(1 for i in first.chosen if i in young) == 2
+    # By district alone, which cuts across age and gender: 5, 15 and 20 of 40.
+    by_district = plan_draw(
+        db, actor=ADMIN, event_id=event_id,
+        request=DrawRequest(size=8, strata=("district",), seed=3),
+    )  # fmt: skip
+    with db.read() as session:
+        district = dict(session.exec(select(Participant.id, Participant.district)).all())
+    assert Counter(district[i] for i in by_district.chosen) == {
+        "Sandvika": 1, "Bekkestua": 3, "Stabekk": 4
+    }  # fmt: skip
+    # Favouring the under-represented: seats in proportion to the population (3 young women to
+    # 7 older men), not to the volunteers (1 to 3), nor equal.
     with db.write() as session:
-        for district in ("Sandvika", "Bekkestua"):
+        for district_name, gender, band, count in (
+            ("Sandvika", "female", "16–24", 150), ("Stabekk", "female", "16–24", 150),
+            ("Bekkestua", "male", "50–66", 350), ("Stabekk", "male", "50–66", 350),
+        ):  # fmt: skip
             session.add(
-                PopulationCell(district=district, gender="female", age_band="16-24", count=500)
-            )
-            session.add(
-                PopulationCell(district=district, gender="male", age_band="65-74", count=500)
+                PopulationCell(district=district_name, gender=gender, age_band=band, count=count)
             )
     favoured = plan_draw(
         db,
@@ -258,7 +284,10 @@ def test_the_draw_is_recorded_repeatable_and_stratified(db, key) -> None:
         event_id=event_id,
         request=DrawRequest(size=20, strata=("age_band", "gender"), favour=True, seed=5),
     )
-    assert sum(1 for i in favoured.chosen if i in young) == 10  # every young volunteer
+    assert {s.group: s.chosen for s in favoured.strata} == {
+        ("16–24", "female"): 6, ("50–66", "male"): 14
+    }  # fmt: skip
+    assert sum(1 for i in favoured.chosen if i in young) == 6
     assert "population" in favoured.explain()
     queued = invite_drawn(db, key, actor=ADMIN, plan=favoured, mail=MAIL)
     assert queued.queued == 20
@@ -483,3 +512,48 @@ def test_a_new_time_is_told_to_those_with_a_place_and_updates_their_calendars(db
     )
     with db.read() as session:
         assert len(session.exec(select(Message).where(Message.kind == "event-place")).all()) == 2
+
+
+def test_who_leaves_the_panel_gives_up_their_place_and_the_waiting_list_moves_up(db, key):
+    a, b, c, d, e, f = people(db, 6, gender="female", birth_year=YEAR - 30)
+    event_id, (first, _second) = workshop(db, 2, 10)
+    tokens = invited(db, key, event_id, [a, b, c, d, e, f])
+    for person_id in (a, b, c, d, e):
+        answer_invite(db, key, tokens[person_id], session_id=first, mail=MAIL)
+    assert states(db, event_id) == {
+        ("accepted", first): 2, ("waitlisted", first): 3, ("invited", None): 1
+    }  # fmt: skip
+    # a leaves through the email's link, staff pause b, f (not yet answered) is erased.
+    choose(db, key, a, unsubscribe_code(key, a), Choice.leave)
+    set_participant_status(db, actor=ADMIN, participant_id=b, status="paused")
+    erase_participant(db, actor=ADMIN, participant_id=f)
+    with db.read() as session:
+        rows = {r.participant_id: r.state for r in session.exec(select(EventInvite))}
+    assert rows == {a: "cancelled", b: "cancelled", c: "waitlisted", d: "waitlisted",
+                    e: "waitlisted", f: "cancelled"}  # fmt: skip
+    assert rsvp_view(db, key, tokens[a]) is None
+    # c, first in line, has since gone quiet in a way that did not withdraw them (a status set
+    # in the database): the places go to d and e, and each is emailed.
+    with db.write() as session:
+        session.get(Participant, c).status = "paused"
+    assert fill_free_places(db, key, mail=MAIL) == 2
+    assert states(db, event_id)[("accepted", first)] == 2
+    with db.read() as session:
+        rows = {r.participant_id: r.state for r in session.exec(select(EventInvite))}
+        told = session.exec(select(Message.participant_id).where(Message.kind == "event-place",
+                            Message.subject.startswith("Du har fått plass"))).all()  # fmt: skip
+    assert (rows[c], rows[d], rows[e]) == ("waitlisted", "accepted", "accepted")
+    assert sorted(told) == sorted([d, e])
+    assert fill_free_places(db, key, mail=MAIL) == 0  # nothing more is free
+
+
+def test_workshop_emails_count_for_the_contact_frequency_rule(db, key) -> None:
+    asked = people(db, 3, gender="male", birth_year=YEAR - 40)
+    others = people(db, 2, gender="male", birth_year=YEAR - 40)
+    event_id, _ = workshop(db, 5)
+    invited(db, key, event_id, asked)
+    survey_id = open_survey(db)
+    plan = plan_send(db, actor=ADMIN, survey_id=survey_id, selection=Selection(rest_days=30))
+    assert plan.left_out == {"contacted_recently": 3} and sorted(plan.chosen) == sorted(others)
+    assert plan_send(db, actor=ADMIN, survey_id=survey_id,
+                     selection=Selection(rest_days=0)).left_out == {}  # fmt: skip

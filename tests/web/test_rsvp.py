@@ -152,6 +152,7 @@ async def test_taking_a_place_redirects_and_the_page_says_so(client, world, ws) 
     assert "Svaret ditt" not in page.text  # the message says it all
     assert f'value="{ws.first}" checked' in page.text
     assert "Fullt – venteliste" in page.text  # its only place is taken
+    assert f"og gir fra deg plassen din på Økt 1: {when}." in page.text
     assert invites(world, ws.event_id)[world.people["p1@example.no"]][:2] == (
         "accepted",
         ws.first,
@@ -161,6 +162,7 @@ async def test_taking_a_place_redirects_and_the_page_says_so(client, world, ws) 
     # A reload, or an outcome typed into the address, shows only what is true.
     other = await client.get(f"{ws.rsvp('p2@example.no')}?svar=accepted")
     assert "Du har fått plass" not in other.text and "Du har ikke svart ennå." in other.text
+    assert "gir fra deg plassen" not in other.text
 
 
 async def test_a_full_session_puts_residents_on_its_waiting_list_in_order(client, world, ws):
