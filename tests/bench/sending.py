@@ -25,7 +25,6 @@ sys.path.insert(0, str(ROOT / "tests" / "bench"))
 
 from store.db import SQLITE_CACHE_KIB  # noqa: E402
 
-
 # The raw baseline's connection is set up as the store's own (store/db.py): the same rows into
 # the same schema with the same integrity checks.
 RAW_PRAGMAS = (
