@@ -1,4 +1,5 @@
-"""Workshops in the real `panel` command, in tmux: F10, a new workshop and a session by keys."""
+"""Workshops in the real `panel` command, in tmux: F10, a new workshop and a session by keys;
+a draw among the demo's volunteers, checked and then invited."""
 
 from __future__ import annotations
 
@@ -55,3 +56,29 @@ def test_make_a_workshop_and_a_session_by_keys(tmp_path_factory, tmux_session): 
     assert last.startswith(" E Edit session"), f"no footer with the sessions keys:\n{detail}"
     session.send("Escape")
     session.wait_for("First session")
+
+
+def test_draw_and_invite_volunteers_by_keys(tmp_path_factory, tmux_session):  # noqa: F811
+    session = own_demo(tmp_path_factory, tmux_session, width=120, height=40)
+
+    session.send("F10")
+    session.wait_for(re.compile(r"Min side – brukertest og verksted.*\s20\s"))
+    session.wait_for("Draw")  # the footer: the keys are ready
+    session.send("Enter")  # the demo's one workshop
+    session.wait_for("Verksted 2")
+    session.send("d")
+    session.wait_for("Draw and invite")
+    session.type("5")
+    session.send("C-r")
+    shown = session.wait_for(re.compile(r"5 of (\d+) volunteers, stratified"))
+    pool = int(re.search(r"5 of (\d+) volunteers", shown).group(1))
+    assert pool == 39 - 20  # those not yet invited
+    assert re.search(r"seed \d+", shown) and "Chosen" in shown
+    session.send("C-s")
+    session.wait_for("Invite 5 people now?")
+    session.send("y")
+    done = session.wait_for("5 invitations queued")
+    assert "Traceback" not in done
+    # The detail now holds 25 invitations, and the draw is recorded beside the demo's.
+    detail = session.wait_for(re.compile(r"5 of 19\b"))
+    assert "2019" in detail  # the demo's own draw, with its seed
