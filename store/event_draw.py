@@ -288,7 +288,6 @@ def invite_drawn(
         session.flush()
         write_batch(
             session,
-            [],
             messages,
             {
                 "event_id": plan.event_id,

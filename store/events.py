@@ -719,7 +719,6 @@ def queue_call(
         session.flush()
         write_batch(
             session,
-            [],
             messages,
             {"event_id": event_id, "batch_id": batch.id, "created_at": now, "kind": "event-call"},
         )

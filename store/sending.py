@@ -102,6 +102,8 @@ def queue_invitations(
                 select(Invitation.participant_id).where(Invitation.survey_id == survey.id)
             ).all()
         )
+        # In participant order: the rows then go in at the end of most of their indexes, which
+        # makes the insert about a third quicker (tests/bench/sending.py).
         people = [p for p in reachable_people(session, sorted(plan.chosen)) if p[0] not in invited]
         batch = SendBatch(
             survey_id=survey.id,
@@ -251,7 +253,7 @@ def queue_reminders(
                 .execution_options(synchronize_session=False)
             )
         same = {"survey_id": survey_id, "batch_id": batch.id, "created_at": now}
-        write_batch(session, [], messages, {**same, "kind": "reminder"})
+        write_batch(session, messages, {**same, "kind": "reminder"})
         audit.record(
             session,
             actor=actor,
@@ -387,7 +389,7 @@ def queue_followups(
         for person, unique in zip(people, new_salts(len(people)), strict=True)
     ]
     now = utcnow()
-    write_batch(session, [], messages, {"survey_id": survey.id, "batch_id": batch.id,
+    write_batch(session, messages, {"survey_id": survey.id, "batch_id": batch.id,
                                    "created_at": now, "kind": "follow-up"})  # fmt: skip
     return len(messages)
 
@@ -444,14 +446,10 @@ def personal(
     )
 
 
-def write_batch(
-    session: Session, invitations: list[dict], messages: list[dict], same: dict
-) -> None:
-    """Invitations and messages (`same` holds what all rows share), and the contact time of
+def write_batch(session: Session, messages: list[dict], same: dict) -> None:
+    """A batch's outbox rows (`same` holds what all rows share), and the contact time of
     everyone the batch writes to."""
     kind = same.pop("kind")
-    for chunk in _chunks(invitations, BULK):
-        bulk_insert(session, Invitation.__table__, chunk, same)  # type: ignore[arg-type]
     status = {"status": MessageStatus.queued.value, "priority": 0, "attempts": 0}
     for chunk in _chunks(messages, BULK):
         bulk_insert(session, Message.__table__, chunk, {**same, **status, "kind": kind})  # type: ignore[arg-type]
