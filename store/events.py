@@ -1019,6 +1019,27 @@ def queue_place_email(
     queue_personal(session, key, invite, kind, info, mail, now, attachment)
 
 
+def queue_release_email(
+    session: Session,
+    key: ServerKey,
+    event: Event,
+    invite: EventInvite,
+    released: EventSession,
+    mail: EventMail,
+    now: datetime,
+    *,
+    state: str,
+) -> None:
+    """In the caller's transaction: tell a resident that the place they held in `released` is
+    no longer theirs (`state`: "declined", they said so; "withdrawn", staff did), with the
+    session's calendar entry marked cancelled, so that their calendar can drop it."""
+    info = replace(facts(session, event, invite), session=_session_facts(released, event),
+                   state=state)  # fmt: skip
+    assert info.session is not None
+    attachment = session_calendar(event, info.session, mail.mailing, None, cancelled=True)
+    queue_personal(session, key, invite, "event-place", info, mail, now, attachment)
+
+
 def queue_personal(
     session: Session,
     key: ServerKey,
@@ -1083,15 +1104,26 @@ def queue_personal(
 
 
 def session_calendar(
-    event: Event | EventFacts, session: SessionFacts, mailing: Mailing, invite_link: str | None
+    event: Event | EventFacts,
+    session: SessionFacts,
+    mailing: Mailing,
+    invite_link: str | None,
+    *,
+    cancelled: bool = False,
 ) -> dict[str, str]:
-    """A session as a calendar file to attach: one entry whose UID is the session's for good."""
-    entry = calendar_entry(event, session, mailing, invite_link)
+    """A session as a calendar file to attach: one entry whose UID is the session's for good
+    (`cancelled`: the same entry, marked cancelled)."""
+    entry = calendar_entry(event, session, mailing, invite_link, cancelled=cancelled)
     return {"filename": CALENDAR_FILE, "content_type": CALENDAR_TYPE, "text": calendar([entry])}
 
 
 def calendar_entry(
-    event: Event | EventFacts, session: SessionFacts, mailing: Mailing, invite_link: str | None
+    event: Event | EventFacts,
+    session: SessionFacts,
+    mailing: Mailing,
+    invite_link: str | None,
+    *,
+    cancelled: bool = False,
 ) -> CalendarEntry:
     return CalendarEntry(
         uid=f"panel-session-{session.id}@{mailing.domain}",
@@ -1102,6 +1134,7 @@ def calendar_entry(
         description=event.description,
         url=invite_link or "",
         sequence=session.sequence,
+        cancelled=cancelled,
     )
 
 
@@ -1109,7 +1142,8 @@ def cancel_invite(
     db: Database, key: ServerKey, *, actor: Actor, invite_id: int, mail: EventMail
 ) -> int:
     """Withdraw an invitation (the resident said so by phone, say). A place it held goes to the
-    waiting list; returns how many were promoted."""
+    waiting list, and its holder gets an email saying so, with the calendar entry cancelled;
+    returns how many were promoted."""
     actor.require(Role.admin, Role.editor)
     now = utcnow()
     with db.write() as session:
@@ -1123,7 +1157,11 @@ def cancel_invite(
         invite.state, invite.responded_at = RsvpState.cancelled, now
         session.add(invite)
         session.flush()
-        promoted = promote_waiting(session, key, row, mail, now) if row is not None and held else 0
+        promoted = 0
+        if row is not None and held:
+            event = session.get_one(Event, invite.event_id)
+            queue_release_email(session, key, event, invite, row, mail, now, state="withdrawn")
+            promoted = promote_waiting(session, key, row, mail, now)
         audit.record(
             session,
             actor=actor,

@@ -33,6 +33,7 @@ from .events import (
     places_taken,
     promote_waiting,
     queue_place_email,
+    queue_release_email,
     rsvp_link,
     session_calendar,
     token_hashes,
@@ -108,7 +109,8 @@ def answer_invite(
 ) -> tuple[RsvpOutcome, RsvpView] | None:
     """Take a place in `session_id`, or decline (None). A full session puts the resident on
     its waiting list; a place given up goes to that session's list at once. An email confirms
-    the answer (with the calendar file for a place). None if the link opens nothing."""
+    the answer (with the calendar file for a place, or, for a place given up by saying no, the
+    entry cancelled). None if the link opens nothing."""
     if session_id is not None and not 0 < session_id < 2**31:  # not an id any table holds
         raise Invalid("session", "choose one of this event's sessions")
     now = utcnow()
@@ -157,6 +159,9 @@ def answer_invite(
             promoted = promote_waiting(session, key, held[before_session], mail, now)
         if outcome != RsvpOutcome.declined:
             queue_place_email(session, key, event, invite, mail, now)
+        elif before_state == RsvpState.accepted and before_session in held:
+            queue_release_email(session, key, event, invite, held[before_session], mail, now,
+                                state="declined")  # fmt: skip
         audit.record(
             session,
             actor=Actor.resident(person.id or 0),

@@ -557,3 +557,38 @@ def test_workshop_emails_count_for_the_contact_frequency_rule(db, key) -> None:
     assert plan.left_out == {"contacted_recently": 3} and sorted(plan.chosen) == sorted(others)
     assert plan_send(db, actor=ADMIN, survey_id=survey_id,
                      selection=Selection(rest_days=0)).left_out == {}  # fmt: skip
+
+
+def test_a_place_given_up_is_emailed_with_its_calendar_entry_cancelled(db, key) -> None:
+    a, b = people(db, 2, gender="female", birth_year=YEAR - 45)
+    event_id, (only,) = workshop(db, 1)
+    tokens = invited(db, key, event_id, [a, b])
+    answer_invite(db, key, tokens[a], session_id=only, mail=MAIL)  # a place
+    answer_invite(db, key, tokens[b], session_id=only, mail=MAIL)  # the waiting list
+    answer_invite(db, key, tokens[a], session_id=None, mail=MAIL)  # a says no: b is in
+    invites = {i.participant_id: i for i in event_view(db, actor=ADMIN, event_id=event_id).invites}
+    cancel_invite(db, key, actor=ADMIN, invite_id=invites[b].id, mail=MAIL)  # staff withdraw b
+
+    def emails(person_id: int) -> dict[str, Message]:
+        with db.read() as session:
+            rows = session.exec(select(Message).where(Message.participant_id == person_id,
+                                                      Message.kind == "event-place"))  # fmt: skip
+            return {m.subject.split(":")[0]: m for m in rows}
+
+    def entry(message: Message):
+        (one,) = icalendar.Calendar.from_ical(message.attachments[0]["text"]).walk("VEVENT")
+        return one
+
+    mine, theirs = emails(a), emails(b)
+    assert set(mine) == {"Du er påmeldt", "Du er meldt av"}
+    assert set(theirs) == {"Du står på venteliste", "Du har fått plass",
+                           "Plassen din er trukket tilbake"}  # fmt: skip
+    booked, declined = entry(mine["Du er påmeldt"]), entry(mine["Du er meldt av"])
+    assert (str(booked["status"]), str(declined["status"])) == ("CONFIRMED", "CANCELLED")
+    assert str(declined["uid"]) == str(booked["uid"]) == f"panel-session-{only}@baerum.kommune.no"
+    assert "ikke kan komme på Økt 1:" in mine["Du er meldt av"].body_text
+    assert "[[link]]" in mine["Du er meldt av"].body_text  # they may change their mind
+    withdrawn = theirs["Plassen din er trukket tilbake"]
+    assert str(entry(withdrawn)["status"]) == "CANCELLED"
+    assert "[[link]]" not in withdrawn.body_text  # the link opens nothing any more
+    assert "avlyst" in withdrawn.body_text
