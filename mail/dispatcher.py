@@ -41,7 +41,7 @@ CLAIM_TRIES = 3  # in a row, before `run(once=True)` gives up
 SERVER_WAIT_SECONDS = (1.0, 60.0)
 # Outcomes are written in batches: up to this many, or after this long (a crash in between
 # means those few are sent again: they count as in flight until written).
-RECORD_BATCH = 200
+RECORD_BATCH = 500
 RECORD_LINGER_SECONDS = 0.05
 
 
@@ -93,7 +93,7 @@ class Dispatcher:
         max_attempts: int = 8,
         retry_seconds: float = 60.0,
         owner: str | None = None,
-        batch_size: int = 200,
+        batch_size: int = 500,
         lease_seconds: float = 300.0,
         poll_seconds: float = 1.0,
         progress: Callable[[Summary], None] | None = None,

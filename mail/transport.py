@@ -240,6 +240,10 @@ class SmtpPool:
         self.recycle_after = recycle_after
         self._slots = asyncio.Semaphore(size)
         self._idle: list[_Connection] = []
+        # A connection that has sent its share says goodbye in the background, while the one
+        # that replaces it is already being opened: recycling holds up no send.
+        self._opening: list[asyncio.Task[_Connection]] = []
+        self._quitting: set[asyncio.Task[None]] = set()
         self._local_hostname = config.local_hostname
         self.opened = 0  # connections opened so far
 
@@ -249,7 +253,7 @@ class SmtpPool:
             connection = self._idle.pop() if self._idle else None
             if connection is None:
                 try:
-                    connection = await self._open()
+                    connection = await (self._opening.pop(0) if self._opening else self._open())
                 except Exception as exc:
                     error = classify(exc, connecting=True)
                     error.connecting = True
@@ -263,7 +267,10 @@ class SmtpPool:
                 raise
             connection.sent += 1
             if connection.sent >= self.recycle_after:
-                await self._quit(connection)
+                quitting = asyncio.create_task(self._quit(connection))
+                self._quitting.add(quitting)
+                quitting.add_done_callback(self._quitting.discard)
+                self._opening.append(asyncio.create_task(self._open()))
             else:
                 self._idle.append(connection)
 
@@ -294,6 +301,10 @@ class SmtpPool:
         connection.smtp.close()
 
     async def close(self) -> None:
-        """Say QUIT on every idle connection."""
+        """Say QUIT on every idle connection, and on those opened for sends that never came."""
         idle, self._idle = self._idle, []
-        await asyncio.gather(*(self._quit(connection) for connection in idle))
+        opening, self._opening = self._opening, []
+        for outcome in await asyncio.gather(*opening, return_exceptions=True):
+            if isinstance(outcome, _Connection):
+                idle.append(outcome)
+        await asyncio.gather(*(self._quit(connection) for connection in idle), *self._quitting)

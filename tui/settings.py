@@ -76,7 +76,7 @@ class Settings(BaseSettings):
     """Tries of a message before it is given up as failed (a 5xx reply fails it at once)."""
     send_retry_seconds: float = Field(default=60.0, ge=0, le=86_400)
     """The wait before the first retry; it doubles with each further try (at most 6 hours)."""
-    send_batch_size: int = Field(default=200, ge=1, le=10_000)
+    send_batch_size: int = Field(default=500, ge=1, le=10_000)
     """How many due messages a worker takes from the queue at a time."""
     dispatch_in_app: bool = False
     """The staff app sends what is queued itself (for one machine, and the demo)."""
