@@ -48,16 +48,12 @@ def invitation_token(key: ServerKey, salt: str) -> str:
     return base64.urlsafe_b64encode(digest[:24]).decode("ascii")  # 192 bits, 32 characters
 
 
-def invitation_tokens(key: ServerKey, salts: list[str]) -> list[tuple[str, str]]:
-    """(token, token hash) for each salt, as `invitation_token` and `token_hash` make them, in
-    one loop: a send makes them for everyone it invites."""
+def invitation_token_hashes(key: ServerKey, salts: list[str]) -> list[str]:
+    """What the invitation row of each salt stores, `token_hash(key, invitation_token(key,
+    salt))`, in one loop: a send makes one for everyone it invites."""
     make, keep = key.digester("invitation-link"), key.digester(_TOKEN_HASH)
     encode = base64.urlsafe_b64encode
-    pairs = []
-    for salt in salts:
-        token = encode(make(salt.encode())[:24]).decode("ascii")
-        pairs.append((token, keep(token.encode()).hex()))
-    return pairs
+    return [keep(encode(make(salt.encode())[:24])).hex() for salt in salts]
 
 
 def token_hash(key: ServerKey, token: str) -> str:

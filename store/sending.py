@@ -26,7 +26,7 @@ from . import audit
 from .actors import Actor
 from .db import Database, bulk_insert
 from .errors import Invalid, NotFound, Refused
-from .links import invitation_tokens, letter_links, new_salts
+from .links import invitation_token_hashes, letter_links, new_salts
 from .models import (
     Invitation,
     Message,
@@ -121,8 +121,8 @@ def queue_invitations(
         salts = new_salts(len(people))
         invitations = [
             {"participant_id": person[0], "token_hash": hashed, "link_salt": salt}
-            for person, salt, (_token, hashed) in zip(
-                people, salts, invitation_tokens(key, salts), strict=True
+            for person, salt, hashed in zip(
+                people, salts, invitation_token_hashes(key, salts), strict=True
             )
         ]
         same = {"survey_id": survey.id, "batch_id": batch.id, "created_at": now}
